@@ -1,0 +1,56 @@
+import { describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { toYaml, toYamlStream } from "./to-yaml.ts";
+
+describe("toYaml", () => {
+  it("writes nested maps and lists in block style", () => {
+    const got = toYaml({
+      a: 1,
+      b: { c: "x", d: [1, "two", { e: true, f: [] }], g: {} },
+      h: [[1, 2], []],
+    });
+    assert.equal(
+      got,
+      [
+        "a: 1",
+        "b:",
+        "  c: x",
+        "  d:",
+        "  - 1",
+        "  - two",
+        "  - e: true",
+        "    f: []",
+        "  g: {}",
+        "h:",
+        "- - 1",
+        "  - 2",
+        "- []",
+        "",
+      ].join("\n"),
+    );
+  });
+  it("quotes strings that plain YAML would read as something else", () => {
+    const cases: [string, string][] = [
+      ["true", '"true"'],
+      ["No", '"No"'],
+      ["8080", '"8080"'],
+      ["1.5", '"1.5"'],
+      ["", '""'],
+      ["a: b", '"a: b"'],
+      ["- x", '"- x"'],
+      ["*", '"*"'],
+      ["line\nbreak", '"line\\nbreak"'],
+      ["/metrics", "/metrics"],
+      ["--environment=live", '"--environment=live"'],
+      ["ghcr.io/x/y:v1.0.0", "ghcr.io/x/y:v1.0.0"],
+      ["openmcp.cloud:sp-x", "openmcp.cloud:sp-x"],
+    ];
+    for (const [input, want] of cases) assert.equal(toYaml({ k: input }), `k: ${want}\n`, input);
+  });
+  it("quotes keys that need it and writes null", () => {
+    assert.equal(toYaml({ "a b": null, "x: y": 1 }), 'a b: null\n"x: y": 1\n');
+  });
+  it("joins documents into a stream", () => {
+    assert.equal(toYamlStream([{ a: 1 }, { b: 2 }]), "---\na: 1\n---\nb: 2\n");
+  });
+});
