@@ -1,0 +1,28 @@
+import { base32Lower, shake128, type Provider } from "@openmcp-ts/contract";
+import { canonicalJson } from "./order-keys.ts";
+import { newRenderError } from "./render-error.ts";
+import { resolveProviderSpec } from "./resolve-provider-spec.ts";
+
+/**
+ * A stable hash of what the init Job depends on: image, init command, env, verbosity, volumes,
+ * mounts and pull secrets, after defaults (so `initCommand: []` and `[init]` hash alike). Run-only
+ * fields (replicas, run command, topology, metrics) are left out, so changing them does not re-run
+ * init, unlike the reference, which re-runs it on every generation.
+ */
+export function computeInitHash(provider: Provider): string {
+  if (provider.spec === undefined || provider.spec === null) {
+    throw newRenderError("init hash", provider, "provider spec not found");
+  }
+  const spec = resolveProviderSpec(provider.spec);
+  const inputs = {
+    image: spec.image,
+    initCommand: spec.initCommand,
+    env: spec.env,
+    verbosity: spec.verbosity,
+    extraVolumes: spec.extraVolumes,
+    extraVolumeMounts: spec.extraVolumeMounts,
+    imagePullSecrets: spec.imagePullSecrets,
+  };
+  // 128 bits: collisions are out of the question, and the value is only ever compared, never shown.
+  return base32Lower(shake128(canonicalJson(inputs), 16));
+}

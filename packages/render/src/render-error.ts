@@ -1,0 +1,38 @@
+export interface RenderErrorOptions extends ErrorOptions {
+  /** The kind of object that could not be rendered, e.g. `Job`. */
+  objectKind?: string;
+  providerKind?: string;
+  providerName?: string;
+}
+
+/**
+ * Thrown for input the renderer cannot turn into valid objects (a clash in env names, a missing
+ * name, an unknown kind). The reconciler turns it into a terminal condition rather than a retry.
+ */
+export class RenderError extends Error {
+  override name = "RenderError";
+  readonly objectKind: string | undefined;
+  readonly providerKind: string | undefined;
+  readonly providerName: string | undefined;
+
+  constructor(message: string, options: RenderErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.objectKind = options.objectKind;
+    this.providerKind = options.providerKind;
+    this.providerName = options.providerName;
+  }
+}
+
+/** `cannot render Job for ServiceProvider "x": <detail>`, the house error shape. */
+export function newRenderError(
+  objectKind: string,
+  provider: { kind: string; metadata: { name?: string | undefined } },
+  detail: string,
+): RenderError {
+  const name = provider.metadata.name ?? "";
+  return new RenderError(`cannot render ${objectKind} for ${provider.kind} "${name}": ${detail}`, {
+    objectKind,
+    providerKind: provider.kind,
+    providerName: name,
+  });
+}

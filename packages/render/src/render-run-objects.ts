@@ -1,0 +1,144 @@
+import {
+  LABEL_TOPOLOGY,
+  LABEL_TOPOLOGY_NS,
+  METRICS_PORT_NAME,
+  PROVIDER_CLUSTER_ROLE,
+  WEBHOOK_CERT_DIR,
+  WEBHOOK_VOLUME_NAME,
+  type ClusterRoleBinding,
+  type Deployment,
+  type Provider,
+  type Service,
+  type ServiceAccount,
+  type TopologySpreadConstraint,
+  type Volume,
+  type VolumeMount,
+} from "@openmcp-ts/contract";
+import { controllerLabels } from "./provider-labels.ts";
+import { renderRunArgs } from "./render-args.ts";
+import type { RenderContext } from "./render-context.ts";
+import {
+  objectMeta,
+  podSecurityContext,
+  podVolumes,
+  prepareRenderInput,
+  renderContainer,
+  type RenderInput,
+} from "./render-pod.ts";
+
+export interface RunObjects {
+  serviceAccount: ServiceAccount;
+  clusterRoleBinding: ClusterRoleBinding;
+  deployment: Deployment;
+  /** Absent when `spec.metrics.disabled`. */
+  metricsService?: Service;
+}
+
+/**
+ * The run phase: ServiceAccount and ClusterRoleBinding `<p>-<name>`, the Deployment and (metrics
+ * on) the metrics Service, as the reference renders them, plus owner references on all of them
+ * and (unless `securityContext: "none"`) a restricted security context.
+ */
+export function renderRunObjects(provider: Provider, ctx: RenderContext): RunObjects {
+  const input = prepareRenderInput(provider, ctx, "Deployment");
+  const { names, spec } = input;
+  const metrics = spec.metrics;
+
+  const serviceAccount: ServiceAccount = {
+    apiVersion: "v1",
+    kind: "ServiceAccount",
+    metadata: objectMeta(input, names.run, true, controllerLabels(provider)),
+  };
+  const clusterRoleBinding: ClusterRoleBinding = {
+    apiVersion: "rbac.authorization.k8s.io/v1",
+    kind: "ClusterRoleBinding",
+    metadata: objectMeta(input, names.runClusterRoleBinding, false, controllerLabels(provider)),
+    roleRef: {
+      apiGroup: "rbac.authorization.k8s.io",
+      kind: "ClusterRole",
+      name: ctx.providerClusterRole ?? PROVIDER_CLUSTER_ROLE,
+    },
+    subjects: [{ kind: "ServiceAccount", name: names.run, namespace: ctx.namespace }],
+  };
+
+  const webhook: { volumes: Volume[]; mounts: VolumeMount[] } = ctx.webhookSecretPresent
+    ? {
+        volumes: [{ name: WEBHOOK_VOLUME_NAME, secret: { secretName: names.webhookSecret } }],
+        mounts: [{ name: WEBHOOK_VOLUME_NAME, mountPath: WEBHOOK_CERT_DIR, readOnly: true }],
+      }
+    : { volumes: [], mounts: [] };
+  const { pod, mounts } = podVolumes(input, "Deployment", webhook);
+  const topology = renderTopology(input);
+  const ports = metrics.enabled
+    ? [{ name: METRICS_PORT_NAME, containerPort: metrics.port, protocol: "TCP" }]
+    : [];
+
+  const deployment: Deployment = {
+    apiVersion: "apps/v1",
+    kind: "Deployment",
+    metadata: objectMeta(input, names.run, true, controllerLabels(provider)),
+    spec: {
+      replicas: spec.runReplicas,
+      selector: { matchLabels: controllerLabels(provider) },
+      template: {
+        metadata: {
+          labels: { ...controllerLabels(provider), ...topology.labels },
+          ...(metrics.enabled
+            ? {
+                annotations: {
+                  "prometheus.io/scrape": "true",
+                  "prometheus.io/path": metrics.path,
+                  "prometheus.io/port": String(metrics.port),
+                },
+              }
+            : {}),
+        },
+        spec: {
+          serviceAccountName: names.run,
+          ...podSecurityContext(ctx),
+          ...pod,
+          ...(topology.constraints.length > 0 ? { topologySpreadConstraints: topology.constraints } : {}),
+          containers: [
+            renderContainer(input, names.run, renderRunArgs(spec, ctx, input.name), mounts, ports),
+          ],
+        },
+      },
+    },
+  };
+
+  const run: RunObjects = { serviceAccount, clusterRoleBinding, deployment };
+  if (metrics.enabled) {
+    run.metricsService = {
+      apiVersion: "v1",
+      kind: "Service",
+      metadata: objectMeta(input, names.metricsService, true, controllerLabels(provider)),
+      spec: {
+        type: "ClusterIP",
+        selector: controllerLabels(provider),
+        ports: [
+          { name: METRICS_PORT_NAME, port: metrics.port, protocol: "TCP", targetPort: METRICS_PORT_NAME },
+        ],
+      },
+    };
+  }
+  return run;
+}
+
+/** Each constraint's selector is replaced by the two topology labels, which the pods then carry. */
+function renderTopology(input: RenderInput): {
+  labels: Record<string, string>;
+  constraints: TopologySpreadConstraint[];
+} {
+  const given = input.spec.topologySpreadConstraints;
+  if (given.length === 0) return { labels: {}, constraints: [] };
+  const selector = () => ({ [LABEL_TOPOLOGY]: input.names.run, [LABEL_TOPOLOGY_NS]: input.ctx.namespace });
+  return {
+    labels: selector(),
+    constraints: given.map((constraint) => {
+      const rest: Partial<TopologySpreadConstraint> = { ...constraint };
+      delete rest.labelSelector;
+      const { maxSkew, topologyKey, whenUnsatisfiable } = constraint;
+      return { maxSkew, topologyKey, whenUnsatisfiable, labelSelector: { matchLabels: selector() }, ...rest };
+    }),
+  };
+}
