@@ -1,0 +1,4 @@
+export * from "./kube-client.ts";
+export * from "./informer.ts";
+export * from "./work-queue.ts";
+export * from "./resource-path.ts";

@@ -1,0 +1,190 @@
+import type { KubeClient } from "./kube-client.ts";
+import { resourcePath, type ObjectRef } from "./resource-path.ts";
+
+export interface CachedObject {
+  apiVersion?: string;
+  kind?: string;
+  metadata: { name?: string; namespace?: string; resourceVersion?: string };
+}
+
+export type InformerEvent = "added" | "modified" | "deleted";
+
+export interface InformerOptions<T> {
+  labelSelector?: string;
+  fieldSelector?: string;
+  onEvent?: (type: InformerEvent, obj: T) => void;
+  onError?: (err: Error) => void;
+  /** Server-side watch timeout; the watch is re-opened from the last resourceVersion after it. */
+  watchTimeoutSeconds?: number;
+}
+
+const key = (o: CachedObject): string => `${o.metadata.namespace ?? ""}/${o.metadata.name ?? ""}`;
+
+/**
+ * List-then-watch cache of one resource type, as client-go's reflector does it: resumes from the
+ * last resourceVersion after a disconnect, relists on 410 Gone, uses bookmarks, treats a silent
+ * connection as dead, and backs off on errors.
+ */
+export class Informer<T extends CachedObject> {
+  private readonly cache = new Map<string, T>();
+  private resourceVersion = "";
+  private stopped = false;
+  private abortCurrent: (() => void) | undefined;
+  private syncedResolve!: () => void;
+  /** Resolves after the first complete list. */
+  readonly synced: Promise<void> = new Promise((r) => (this.syncedResolve = r));
+  private loop: Promise<void> | undefined;
+  /** Counters for metrics and tests. */
+  readonly stats = { lists: 0, watches: 0, relists410: 0, errors: 0 };
+
+  constructor(
+    private readonly client: KubeClient,
+    private readonly ref: ObjectRef,
+    private readonly options: InformerOptions<T> = {},
+  ) {}
+
+  start(): Promise<void> {
+    this.loop ??= this.run();
+    return this.synced;
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.abortCurrent?.();
+    await this.loop;
+  }
+
+  get(name: string, namespace?: string): T | undefined {
+    return this.cache.get(`${namespace ?? ""}/${name}`);
+  }
+
+  list(): T[] {
+    return [...this.cache.values()];
+  }
+
+  private selectors(): Record<string, string> {
+    const q: Record<string, string> = {};
+    if (this.options.labelSelector) q.labelSelector = this.options.labelSelector;
+    if (this.options.fieldSelector) q.fieldSelector = this.options.fieldSelector;
+    return q;
+  }
+
+  private emit(type: InformerEvent, obj: T): void {
+    try {
+      this.options.onEvent?.(type, obj);
+    } catch (err) {
+      this.options.onError?.(err as Error);
+    }
+  }
+
+  private async relist(): Promise<void> {
+    this.stats.lists++;
+    const list = await this.client.list<T>(this.ref, this.selectors());
+    const seen = new Set<string>();
+    for (const item of list.items) {
+      const obj = { apiVersion: this.ref.apiVersion, kind: this.ref.kind, ...item } as T;
+      const k = key(obj);
+      seen.add(k);
+      const old = this.cache.get(k);
+      this.cache.set(k, obj);
+      if (!old) this.emit("added", obj);
+      else if (old.metadata.resourceVersion !== obj.metadata.resourceVersion) this.emit("modified", obj);
+    }
+    for (const [k, old] of this.cache) {
+      if (!seen.has(k)) {
+        this.cache.delete(k);
+        this.emit("deleted", old);
+      }
+    }
+    this.resourceVersion = list.metadata.resourceVersion;
+    this.syncedResolve();
+  }
+
+  private async watchOnce(): Promise<void> {
+    this.stats.watches++;
+    const timeoutSeconds = this.options.watchTimeoutSeconds ?? 300;
+    const { status, stream } = await this.client.raw("GET", resourcePath(this.ref), {
+      query: {
+        ...this.selectors(),
+        watch: "true",
+        allowWatchBookmarks: "true",
+        resourceVersion: this.resourceVersion,
+        timeoutSeconds: String(timeoutSeconds),
+      },
+      // A connection that stays silent past the server timeout (plus slack) is a dead one.
+      timeoutMs: (timeoutSeconds + 30) * 1000,
+      verb: "watch",
+    });
+    this.abortCurrent = () => stream.destroy();
+    if (status === 410) {
+      this.resourceVersion = "";
+      this.stats.relists410++;
+      stream.resume();
+      return;
+    }
+    if (status !== 200) {
+      let text = "";
+      for await (const c of stream) text += (c as Buffer).toString();
+      throw new Error(`cannot watch ${resourcePath(this.ref)}: HTTP ${status} ${text.slice(0, 200)}`);
+    }
+    let buffer = "";
+    try {
+      for await (const chunk of stream) {
+        buffer += (chunk as Buffer).toString();
+        let nl: number;
+        while ((nl = buffer.indexOf("\n")) >= 0) {
+          const line = buffer.slice(0, nl);
+          buffer = buffer.slice(nl + 1);
+          if (line.trim()) this.handleWatchLine(line);
+          if (this.resourceVersion === "") return;
+        }
+      }
+    } catch (err) {
+      if (!this.stopped) throw err;
+    } finally {
+      this.abortCurrent = undefined;
+    }
+  }
+
+  private handleWatchLine(line: string): void {
+    const event = JSON.parse(line) as { type: string; object: T & { code?: number; message?: string } };
+    const obj = event.object;
+    if (event.type === "ERROR") {
+      if (obj.code === 410) {
+        this.stats.relists410++;
+        this.resourceVersion = "";
+        return;
+      }
+      throw new Error(`watch of ${resourcePath(this.ref)} failed: ${obj.message ?? "unknown error"}`);
+    }
+    if (obj.metadata.resourceVersion) this.resourceVersion = obj.metadata.resourceVersion;
+    if (event.type === "BOOKMARK") return;
+    const full = { apiVersion: this.ref.apiVersion, kind: this.ref.kind, ...obj } as T;
+    if (event.type === "DELETED") {
+      this.cache.delete(key(full));
+      this.emit("deleted", full);
+    } else {
+      const existed = this.cache.has(key(full));
+      this.cache.set(key(full), full);
+      this.emit(existed ? "modified" : "added", full);
+    }
+  }
+
+  private async run(): Promise<void> {
+    let backoffMs = 200;
+    while (!this.stopped) {
+      try {
+        if (this.resourceVersion === "") await this.relist();
+        if (this.stopped) break;
+        await this.watchOnce();
+        backoffMs = 200;
+      } catch (err) {
+        if (this.stopped) break;
+        this.stats.errors++;
+        this.options.onError?.(err as Error);
+        await new Promise((r) => setTimeout(r, backoffMs));
+        backoffMs = Math.min(backoffMs * 2, 30_000);
+      }
+    }
+  }
+}

@@ -1,0 +1,183 @@
+import { request, type RequestOptions } from "node:https";
+import { request as httpRequest } from "node:http";
+import { KubeConfig } from "@kubernetes/client-node";
+import { resourcePath, type ObjectRef } from "./resource-path.ts";
+
+/** An error answer from the API server, with its HTTP code and the Status message. */
+export class ApiError extends Error {
+  readonly code: number;
+  readonly reason: string;
+  constructor(message: string, code: number, reason: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = "ApiError";
+    this.code = code;
+    this.reason = reason;
+  }
+}
+
+export function isNotFound(err: unknown): boolean {
+  return err instanceof ApiError && err.code === 404;
+}
+
+export interface RequestCounter {
+  (verb: string, path: string, status: number): void;
+}
+
+export interface KubeClientOptions {
+  /** Path of a kubeconfig file, or its YAML text; absent = in-cluster config. */
+  kubeconfig?: string;
+  context?: string;
+  /** Called once per request, for metrics and benchmarks. */
+  onRequest?: RequestCounter;
+  timeoutMs?: number;
+}
+
+export interface Response {
+  status: number;
+  body: string;
+}
+
+const PATCH_TYPES = {
+  apply: "application/apply-patch+yaml",
+  merge: "application/merge-patch+json",
+  json: "application/json-patch+json",
+} as const;
+
+/**
+ * A small Kubernetes REST client: credentials from client-node's KubeConfig (files, in-cluster,
+ * exec plugins), transport on node:https so every request is visible and countable.
+ */
+export class KubeClient {
+  readonly server: string;
+  readonly kubeConfig: KubeConfig;
+  private readonly onRequest: RequestCounter | undefined;
+  private readonly timeoutMs: number;
+
+  private constructor(kc: KubeConfig, options: KubeClientOptions) {
+    const cluster = kc.getCurrentCluster();
+    if (!cluster) throw new Error("cannot create a Kubernetes client: the kubeconfig has no current cluster");
+    this.kubeConfig = kc;
+    this.server = cluster.server.replace(/\/$/, "");
+    this.onRequest = options.onRequest;
+    this.timeoutMs = options.timeoutMs ?? 30_000;
+  }
+
+  static create(options: KubeClientOptions = {}): KubeClient {
+    const kc = new KubeConfig();
+    try {
+      if (options.kubeconfig === undefined) kc.loadFromCluster();
+      else if (options.kubeconfig.includes("apiVersion:") || options.kubeconfig.trimStart().startsWith("{")) kc.loadFromString(options.kubeconfig);
+      else kc.loadFromFile(options.kubeconfig);
+      if (options.context) kc.setCurrentContext(options.context);
+    } catch (err) {
+      const where = options.kubeconfig === undefined ? "the in-cluster service account" : "the kubeconfig";
+      throw new Error(`cannot load ${where}: ${(err as Error).message}`, { cause: err });
+    }
+    return new KubeClient(kc, options);
+  }
+
+  /** One HTTP exchange; resolves with any status (callers decide), rejects only on transport errors. */
+  async raw(
+    method: string,
+    path: string,
+    options: { body?: string; contentType?: string; query?: Record<string, string>; timeoutMs?: number; verb?: string } = {},
+  ): Promise<{ status: number; stream: import("node:http").IncomingMessage }> {
+    const query = options.query ?? {};
+    const qs = new URLSearchParams(query).toString();
+    const url = new URL(`${this.server}${path}${qs ? `?${qs}` : ""}`);
+    const opts: RequestOptions = { method, headers: { accept: "application/json" } };
+    await this.kubeConfig.applyToHTTPSOptions(opts);
+    const headers = opts.headers as Record<string, string>;
+    if (options.body !== undefined) {
+      headers["content-type"] = options.contentType ?? "application/json";
+      headers["content-length"] = String(Buffer.byteLength(options.body));
+    }
+    const send = url.protocol === "http:" ? httpRequest : request;
+    return new Promise((resolve, reject) => {
+      const req = send(url, opts, (res) => {
+        this.onRequest?.(options.verb ?? method.toLowerCase(), path, res.statusCode ?? 0);
+        resolve({ status: res.statusCode ?? 0, stream: res });
+      });
+      const timeout = options.timeoutMs ?? this.timeoutMs;
+      if (timeout > 0) req.setTimeout(timeout, () => req.destroy(new Error(`no answer within ${timeout} ms`)));
+      req.on("error", (err) => reject(new Error(`cannot ${method} ${url.pathname}: ${err.message}`, { cause: err })));
+      req.end(options.body);
+    });
+  }
+
+  async call(method: string, path: string, options: { body?: unknown; contentType?: string; query?: Record<string, string>; verb?: string } = {}): Promise<unknown> {
+    const body = options.body === undefined ? undefined : typeof options.body === "string" ? options.body : JSON.stringify(options.body);
+    const { status, stream } = await this.raw(method, path, {
+      ...(body === undefined ? {} : { body }),
+      ...(options.contentType ? { contentType: options.contentType } : {}),
+      ...(options.query ? { query: options.query } : {}),
+      ...(options.verb ? { verb: options.verb } : {}),
+    });
+    let text = "";
+    for await (const chunk of stream) text += (chunk as Buffer).toString();
+    const parsed: unknown = text ? safeJson(text) : undefined;
+    if (status >= 200 && status < 300) return parsed;
+    const st = (parsed ?? {}) as { message?: string; reason?: string };
+    throw new ApiError(`${method} ${path}: ${st.message ?? (text.slice(0, 300) || `HTTP ${status}`)}`, status, st.reason ?? "");
+  }
+
+  get<T>(ref: ObjectRef & { name: string }): Promise<T> {
+    return this.call("GET", resourcePath(ref), { verb: "get" }) as Promise<T>;
+  }
+
+  /** GET that maps 404 to undefined. */
+  async find<T>(ref: ObjectRef & { name: string }): Promise<T | undefined> {
+    try {
+      return await this.get<T>(ref);
+    } catch (err) {
+      if (isNotFound(err)) return undefined;
+      throw err;
+    }
+  }
+
+  list<T>(ref: ObjectRef, query: Record<string, string> = {}): Promise<{ metadata: { resourceVersion: string }; items: T[] }> {
+    return this.call("GET", resourcePath(ref), { query, verb: "list" }) as Promise<{ metadata: { resourceVersion: string }; items: T[] }>;
+  }
+
+  /** Server-side apply of a whole object we own, with one field manager. */
+  apply<T>(obj: ObjectRef & { name?: string; metadata?: { name?: string; namespace?: string } }, fieldManager: string, options: { force?: boolean; dryRun?: boolean; subresource?: string } = {}): Promise<T> {
+    const meta = (obj as { metadata?: { name?: string; namespace?: string } }).metadata ?? {};
+    const ref = { apiVersion: obj.apiVersion, kind: obj.kind, ...(meta.name ? { name: meta.name } : {}), ...(meta.namespace ? { namespace: meta.namespace } : {}) };
+    if (!ref.name) throw new Error(`cannot apply ${obj.kind}: metadata.name is missing`);
+    const query: Record<string, string> = { fieldManager, force: String(options.force ?? true) };
+    if (options.dryRun) query.dryRun = "All";
+    return this.call("PATCH", resourcePath(ref, options.subresource), { body: obj, contentType: PATCH_TYPES.apply, query }) as Promise<T>;
+  }
+
+  patch<T>(ref: ObjectRef & { name: string }, type: keyof typeof PATCH_TYPES, body: unknown, options: { subresource?: string; fieldManager?: string } = {}): Promise<T> {
+    return this.call("PATCH", resourcePath(ref, options.subresource), {
+      body,
+      contentType: PATCH_TYPES[type],
+      ...(options.fieldManager ? { query: { fieldManager: options.fieldManager } } : {}),
+    }) as Promise<T>;
+  }
+
+  create<T>(obj: ObjectRef & { metadata: { name?: string; namespace?: string } }): Promise<T> {
+    const ref = { apiVersion: obj.apiVersion, kind: obj.kind, ...(obj.metadata.namespace ? { namespace: obj.metadata.namespace } : {}) };
+    return this.call("POST", resourcePath(ref), { body: obj }) as Promise<T>;
+  }
+
+  /** DELETE that treats 404 as success; returns whether something was deleted. */
+  async delete(ref: ObjectRef & { name: string }, propagationPolicy?: "Background" | "Foreground" | "Orphan"): Promise<boolean> {
+    try {
+      await this.call("DELETE", resourcePath(ref), propagationPolicy ? { body: { kind: "DeleteOptions", apiVersion: "v1", propagationPolicy } } : {});
+      return true;
+    } catch (err) {
+      if (isNotFound(err)) return false;
+      throw err;
+    }
+  }
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
