@@ -1,7 +1,7 @@
 import { base32Lower, shake128, type Provider } from "@openmcp-ts/contract";
 import { canonicalJson } from "./order-keys.ts";
 import { newRenderError } from "./render-error.ts";
-import { resolveProviderSpec } from "./resolve-provider-spec.ts";
+import { resolveRenderSpec } from "./resolve-render-spec.ts";
 
 /**
  * A stable hash of what the init Job depends on: image, init command, env, verbosity, volumes,
@@ -13,7 +13,7 @@ export function computeInitHash(provider: Provider): string {
   if (provider.spec === undefined || provider.spec === null) {
     throw newRenderError("init hash", provider, "provider spec not found");
   }
-  const spec = resolveProviderSpec(provider.spec);
+  const spec = resolveRenderSpec(provider.spec);
   const inputs = {
     image: spec.image,
     initCommand: spec.initCommand,

@@ -4,7 +4,6 @@ export { renderInitObjects, type InitObjects } from "./render-init-objects.ts";
 export { renderRunObjects, type RunObjects } from "./render-run-objects.ts";
 export { computeInitHash } from "./compute-init-hash.ts";
 export { renderedObjectsInOrder, type RenderedObject } from "./rendered-objects-in-order.ts";
-export { resolveProviderSpec, type ResolvedProviderSpec } from "./resolve-provider-spec.ts";
 export {
   controllerLabels,
   controllerOwnerReference,
@@ -12,6 +11,4 @@ export {
   providerLabels,
   type ProviderComponent,
 } from "./provider-labels.ts";
-export { renderInitArgs, renderRunArgs } from "./render-args.ts";
-export { canonicalJson } from "./order-keys.ts";
 export { toYaml, toYamlStream } from "@openmcp-ts/contract";

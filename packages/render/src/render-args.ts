@@ -1,21 +1,13 @@
 import type { RenderContext } from "./render-context.ts";
-import type { ResolvedProviderSpec } from "./resolve-provider-spec.ts";
+import type { RenderSpec } from "./resolve-render-spec.ts";
 
 /** Init container args: the command, then `--environment`, `--verbosity`, `--provider-name`. */
-export function renderInitArgs(
-  spec: ResolvedProviderSpec,
-  ctx: RenderContext,
-  providerName: string,
-): string[] {
+export function renderInitArgs(spec: RenderSpec, ctx: RenderContext, providerName: string): string[] {
   return [...spec.initCommand, ...commonFlags(spec, ctx, providerName)];
 }
 
 /** Run container args: as init, then `--leader-elect=true` (replicas > 1) and the metrics flags (metrics on). */
-export function renderRunArgs(
-  spec: ResolvedProviderSpec,
-  ctx: RenderContext,
-  providerName: string,
-): string[] {
+export function renderRunArgs(spec: RenderSpec, ctx: RenderContext, providerName: string): string[] {
   const args = [...spec.runCommand, ...commonFlags(spec, ctx, providerName)];
   if (spec.runReplicas > 1) args.push("--leader-elect=true");
   if (spec.metrics.enabled)
@@ -23,7 +15,7 @@ export function renderRunArgs(
   return args;
 }
 
-function commonFlags(spec: ResolvedProviderSpec, ctx: RenderContext, providerName: string): string[] {
+function commonFlags(spec: RenderSpec, ctx: RenderContext, providerName: string): string[] {
   return [
     `--environment=${ctx.environment}`,
     `--verbosity=${spec.verbosity}`,

@@ -1,11 +1,11 @@
 import { POD_ENV_VARS, type EnvVar } from "@openmcp-ts/contract";
-import type { ResolvedProviderSpec } from "./resolve-provider-spec.ts";
+import type { RenderSpec } from "./resolve-render-spec.ts";
 
 /**
  * `spec.env` in order, then the four downward-API variables. Returns the first name that occurs
  * twice instead of a list, because two entries with one name cannot both be honoured.
  */
-export function renderEnv(spec: ResolvedProviderSpec): { env: EnvVar[] } | { duplicate: string } {
+export function renderEnv(spec: RenderSpec): { env: EnvVar[] } | { duplicate: string } {
   const env: EnvVar[] = [
     ...spec.env.map((e): EnvVar => (e.value === "" ? { name: e.name } : { name: e.name, value: e.value })),
     ...POD_ENV_VARS.map((v): EnvVar => ({

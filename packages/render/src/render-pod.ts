@@ -16,7 +16,7 @@ import { controllerOwnerReference } from "./provider-labels.ts";
 import type { RenderContext } from "./render-context.ts";
 import { firstDuplicate, renderEnv } from "./render-env.ts";
 import { newRenderError } from "./render-error.ts";
-import { resolveProviderSpec, type ResolvedProviderSpec } from "./resolve-provider-spec.ts";
+import { resolveRenderSpec, type RenderSpec } from "./resolve-render-spec.ts";
 
 /** Everything both phases derive from the provider before building objects. */
 export interface RenderInput {
@@ -24,7 +24,7 @@ export interface RenderInput {
   ctx: RenderContext;
   name: string;
   names: ProviderObjectNames;
-  spec: ResolvedProviderSpec;
+  spec: RenderSpec;
   env: EnvVar[];
   owner: OwnerReference | undefined;
 }
@@ -39,7 +39,7 @@ export function prepareRenderInput(provider: Provider, ctx: RenderContext, objec
   if (provider.spec === undefined || provider.spec === null) {
     throw newRenderError(objectKind, provider, "provider spec not found");
   }
-  const spec = resolveProviderSpec(provider.spec);
+  const spec = resolveRenderSpec(provider.spec);
   const rendered = renderEnv(spec);
   if ("duplicate" in rendered) {
     throw newRenderError(objectKind, provider, `environment variable is not unique: ${rendered.duplicate}`);

@@ -14,7 +14,7 @@ import {
 import { orderKeys } from "./order-keys.ts";
 
 /** The spec with every default applied, including those the reference keeps in code only. */
-export interface ResolvedProviderSpec {
+export interface RenderSpec {
   image: string;
   imagePullSecrets: LocalObjectReference[];
   initCommand: string[];
@@ -36,7 +36,7 @@ const TOPOLOGY_KEYS = ["maxSkew", "topologyKey", "whenUnsatisfiable", "labelSele
  * and the code-level defaults of the reference: `[init]`/`[run]`, INFO, one replica, metrics on
  * at :8080 `/metrics`. Empty values count as unset, as they do in the reference's Go code.
  */
-export function resolveProviderSpec(spec: ProviderSpec): ResolvedProviderSpec {
+export function resolveRenderSpec(spec: ProviderSpec): RenderSpec {
   const metrics = spec.metrics;
   return {
     image: spec.image,
