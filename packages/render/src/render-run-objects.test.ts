@@ -147,6 +147,7 @@ void describe("arguments (acceptance 10, 11)", () => {
   const cases: {
     name: string;
     spec: Partial<ProviderSpec>;
+    omit?: (keyof ProviderSpec)[];
     init: string[];
     run: string[];
     replicas: number;
@@ -188,7 +189,8 @@ void describe("arguments (acceptance 10, 11)", () => {
     },
     {
       name: "runReplicas missing defaults to 1, verbosity missing to INFO",
-      spec: { runReplicas: undefined, verbosity: undefined } as Partial<ProviderSpec>,
+      spec: {},
+      omit: ["runReplicas", "verbosity"],
       init: ["init", "--environment=test-environment", "--verbosity=INFO", "--provider-name=x"],
       run: ["run", "--environment=test-environment", "--verbosity=INFO", "--provider-name=x", ...metrics],
       replicas: 1,
@@ -203,12 +205,7 @@ void describe("arguments (acceptance 10, 11)", () => {
   ];
   for (const c of cases) {
     void it(c.name, () => {
-      const provider = testProvider("ServiceProvider", "x");
-      const spec = { ...provider.spec, ...c.spec };
-      for (const key of Object.keys(spec) as (keyof ProviderSpec)[]) {
-        if (spec[key] === undefined) Reflect.deleteProperty(spec, key);
-      }
-      provider.spec = spec;
+      const provider = testProvider("ServiceProvider", "x", c.spec, c.omit);
       const init = renderInitObjects(provider, TEST_CTX);
       const run = renderRunObjects(provider, TEST_CTX);
       assert.deepEqual(init.job.spec.template.spec.containers[0]?.args, c.init);

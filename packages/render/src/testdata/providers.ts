@@ -12,21 +12,26 @@ export const TEST_CTX: RenderContext = {
   webhookSecretPresent: false,
 };
 
-/** A provider as the reference's testdata writes it: generation 1, `NAME=test-name`, DEBUG, one replica. */
-export function testProvider(kind: ProviderKind, name: string, spec: Partial<ProviderSpec> = {}): Provider {
-  return {
-    apiVersion: "openmcp.cloud/v1alpha1",
-    kind,
-    metadata: { name, uid: `uid-${name}`, generation: 1 },
-    spec: {
-      image: TEST_IMAGE,
-      imagePullSecrets: [],
-      env: [{ name: "NAME", value: "test-name" }],
-      verbosity: "DEBUG",
-      runReplicas: 1,
-      ...spec,
-    },
+/**
+ * A provider as the reference's testdata writes it: generation 1, `NAME=test-name`, DEBUG, one
+ * replica; `spec` overrides fields, `omit` removes them (as without API-server defaulting).
+ */
+export function testProvider(
+  kind: ProviderKind,
+  name: string,
+  spec: Partial<ProviderSpec> = {},
+  omit: readonly (keyof ProviderSpec)[] = [],
+): Provider {
+  const full: ProviderSpec = {
+    image: TEST_IMAGE,
+    imagePullSecrets: [],
+    env: [{ name: "NAME", value: "test-name" }],
+    verbosity: "DEBUG",
+    runReplicas: 1,
+    ...spec,
   };
+  for (const key of omit) Reflect.deleteProperty(full, key);
+  return { apiVersion: "openmcp.cloud/v1alpha1", kind, metadata: { name, uid: `uid-${name}`, generation: 1 }, spec: full };
 }
 
 export interface ReferenceScenario {
