@@ -11,9 +11,27 @@ export type ProviderKind = (typeof PROVIDER_KINDS)[number];
 
 /** Everything that differs between the three kinds: their CRD names and the prefix of generated objects. */
 export const PROVIDER_KIND_INFO = {
-  ClusterProvider: { plural: "clusterproviders", singular: "clusterprovider", listKind: "ClusterProviderList", prefix: "cp", shortNames: ["cprov"] },
-  ServiceProvider: { plural: "serviceproviders", singular: "serviceprovider", listKind: "ServiceProviderList", prefix: "sp", shortNames: ["sprov"] },
-  PlatformService: { plural: "platformservices", singular: "platformservice", listKind: "PlatformServiceList", prefix: "ps", shortNames: ["psvc"] },
+  ClusterProvider: {
+    plural: "clusterproviders",
+    singular: "clusterprovider",
+    listKind: "ClusterProviderList",
+    prefix: "cp",
+    shortNames: ["cprov"],
+  },
+  ServiceProvider: {
+    plural: "serviceproviders",
+    singular: "serviceprovider",
+    listKind: "ServiceProviderList",
+    prefix: "sp",
+    shortNames: ["sprov"],
+  },
+  PlatformService: {
+    plural: "platformservices",
+    singular: "platformservice",
+    listKind: "PlatformServiceList",
+    prefix: "ps",
+    shortNames: ["psvc"],
+  },
 } as const satisfies Record<
   ProviderKind,
   { plural: string; singular: string; listKind: string; prefix: string; shortNames: readonly string[] }
@@ -79,7 +97,12 @@ export const REASONS = {
 } as const;
 export type Reason = (typeof REASONS)[keyof typeof REASONS];
 
-export const PHASES = { Progressing: "Progressing", Ready: "Ready", Uninstalling: "Uninstalling", Failed: "Failed" } as const;
+export const PHASES = {
+  Progressing: "Progressing",
+  Ready: "Ready",
+  Uninstalling: "Uninstalling",
+  Failed: "Failed",
+} as const;
 export type Phase = (typeof PHASES)[keyof typeof PHASES];
 
 export const VERBOSITIES = ["DEBUG", "INFO", "ERROR", "debug", "info", "error"] as const;
@@ -98,6 +121,11 @@ export const DEFAULT_INIT_COMMAND = ["init"] as const;
 export const DEFAULT_RUN_COMMAND = ["run"] as const;
 export const DEFAULT_VERBOSITY = "INFO";
 export const DEFAULT_RUN_REPLICAS = 1;
+/**
+ * Ours (the reference has no maximum): providers are leader-elected controllers, so replicas beyond
+ * a few are idle standbys; 100 leaves ample room and still catches typos such as 1000.
+ */
+export const MAX_RUN_REPLICAS = 100;
 export const DEFAULT_METRICS_PORT = 8080;
 export const DEFAULT_METRICS_PATH = "/metrics";
 export const METRICS_PORT_NAME = "metrics-http";

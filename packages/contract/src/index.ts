@@ -4,3 +4,7 @@ export type * from "./provider-types.ts";
 export * from "./naming.ts";
 export * from "./shake128.ts";
 export * from "./to-yaml.ts";
+export * from "./kube-names.ts";
+export * from "./image-reference.ts";
+export * from "./with-defaults.ts";
+export * from "./validate-provider.ts";

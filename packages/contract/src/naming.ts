@@ -12,11 +12,11 @@ export function base32Lower(bytes: Uint8Array): string {
     buffer = (buffer << 8) | byte;
     bits += 8;
     while (bits >= 5) {
-      out += BASE32_LOWER[(buffer >> (bits - 5)) & 31];
+      out += BASE32_LOWER[(buffer >> (bits - 5)) & 31]!;
       bits -= 5;
     }
   }
-  if (bits > 0) out += BASE32_LOWER[(buffer << (5 - bits)) & 31];
+  if (bits > 0) out += BASE32_LOWER[(buffer << (5 - bits)) & 31]!;
   return out;
 }
 

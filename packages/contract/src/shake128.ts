@@ -6,6 +6,7 @@
 const MASK64 = (1n << 64n) - 1n;
 const RATE_BYTES = 168;
 
+// prettier-ignore
 const ROUND_CONSTANTS = [
   0x0000000000000001n, 0x0000000000008082n, 0x800000000000808an, 0x8000000080008000n,
   0x000000000000808bn, 0x0000000080000001n, 0x8000000080008081n, 0x8000000000008009n,
@@ -16,7 +17,9 @@ const ROUND_CONSTANTS = [
 ];
 
 /** Rotation offsets, indexed by x + 5y. */
-const ROTATIONS = [0, 1, 62, 28, 27, 36, 44, 6, 55, 20, 3, 10, 43, 25, 39, 41, 45, 15, 21, 8, 18, 2, 61, 56, 14];
+const ROTATIONS = [
+  0, 1, 62, 28, 27, 36, 44, 6, 55, 20, 3, 10, 43, 25, 39, 41, 45, 15, 21, 8, 18, 2, 61, 56, 14,
+];
 
 function rotl(v: bigint, n: number): bigint {
   if (n === 0) return v;
@@ -55,7 +58,8 @@ export function utf8Bytes(input: string): Uint8Array {
     if (cp < 0x80) out.push(cp);
     else if (cp < 0x800) out.push(0xc0 | (cp >> 6), 0x80 | (cp & 0x3f));
     else if (cp < 0x10000) out.push(0xe0 | (cp >> 12), 0x80 | ((cp >> 6) & 0x3f), 0x80 | (cp & 0x3f));
-    else out.push(0xf0 | (cp >> 18), 0x80 | ((cp >> 12) & 0x3f), 0x80 | ((cp >> 6) & 0x3f), 0x80 | (cp & 0x3f));
+    else
+      out.push(0xf0 | (cp >> 18), 0x80 | ((cp >> 12) & 0x3f), 0x80 | ((cp >> 6) & 0x3f), 0x80 | (cp & 0x3f));
   }
   return Uint8Array.from(out);
 }
@@ -78,7 +82,7 @@ export function shake128(input: Uint8Array | string, outputLength: number): Uint
   }
 
   const out = new Uint8Array(outputLength);
-  for (let produced = 0; produced < outputLength; ) {
+  for (let produced = 0; produced < outputLength;) {
     for (let i = 0; i < RATE_BYTES && produced < outputLength; i++, produced++) {
       out[produced] = Number((state[i >> 3]! >> BigInt((i & 7) * 8)) & 0xffn);
     }

@@ -2,8 +2,8 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { toYaml, toYamlStream } from "./to-yaml.ts";
 
-describe("toYaml", () => {
-  it("writes nested maps and lists in block style", () => {
+void describe("toYaml", () => {
+  void it("writes nested maps and lists in block style", () => {
     const got = toYaml({
       a: 1,
       b: { c: "x", d: [1, "two", { e: true, f: [] }], g: {} },
@@ -29,7 +29,7 @@ describe("toYaml", () => {
       ].join("\n"),
     );
   });
-  it("quotes strings that plain YAML would read as something else", () => {
+  void it("quotes strings that plain YAML would read as something else", () => {
     const cases: [string, string][] = [
       ["true", '"true"'],
       ["No", '"No"'],
@@ -47,10 +47,10 @@ describe("toYaml", () => {
     ];
     for (const [input, want] of cases) assert.equal(toYaml({ k: input }), `k: ${want}\n`, input);
   });
-  it("quotes keys that need it and writes null", () => {
+  void it("quotes keys that need it and writes null", () => {
     assert.equal(toYaml({ "a b": null, "x: y": 1 }), 'a b: null\n"x: y": 1\n');
   });
-  it("joins documents into a stream", () => {
+  void it("joins documents into a stream", () => {
     assert.equal(toYamlStream([{ a: 1 }, { b: 2 }]), "---\na: 1\n---\nb: 2\n");
   });
 });

@@ -21,7 +21,11 @@ function isEmptyCollection(value: Json): boolean {
 
 function emit(value: Json, indent: string, lines: string[], firstPrefix: string): void {
   if (value === null || typeof value !== "object" || isEmptyCollection(value)) {
-    const text = Array.isArray(value) ? "[]" : typeof value === "object" && value !== null ? "{}" : scalar(value);
+    const text = Array.isArray(value)
+      ? "[]"
+      : typeof value === "object" && value !== null
+        ? "{}"
+        : scalar(value);
     lines.push(firstPrefix + text);
     return;
   }

@@ -1,0 +1,27 @@
+/** Syntax checks for Kubernetes names, mirroring `k8s.io/apimachinery/pkg/util/validation`. */
+
+export const DNS1123_LABEL_MAX_LENGTH = 63;
+export const DNS1123_SUBDOMAIN_MAX_LENGTH = 253;
+
+const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+/**
+ * `IsEnvVarName`: what every API server accepts (newer ones accept more, older ones do not).
+ * A string, so that the CRD schema can use the same pattern (it is valid in RE2 and ECMAScript).
+ */
+export const ENV_VAR_NAME_PATTERN = "^[-._a-zA-Z][-._a-zA-Z0-9]*$";
+const ENV_VAR_NAME = new RegExp(ENV_VAR_NAME_PATTERN);
+
+/** Names of containers, volumes, Services and anything that becomes a DNS label. */
+export function isDns1123Label(value: string): boolean {
+  return value.length <= DNS1123_LABEL_MAX_LENGTH && DNS1123_LABEL.test(value);
+}
+
+/** Names of most objects, including the provider resources themselves and Secrets. */
+export function isDns1123Subdomain(value: string): boolean {
+  return value.length <= DNS1123_SUBDOMAIN_MAX_LENGTH && DNS1123_SUBDOMAIN.test(value);
+}
+
+export function isEnvVarName(value: string): boolean {
+  return ENV_VAR_NAME.test(value);
+}
