@@ -8,3 +8,5 @@ export * from "./kube-names.ts";
 export * from "./image-reference.ts";
 export * from "./with-defaults.ts";
 export * from "./validate-provider.ts";
+export * from "./crd-schema.ts";
+export * from "./crds.ts";

@@ -1,0 +1,639 @@
+/**
+ * The OpenAPI v3 schemas of our CRDs, written once as data. Small builders keep every field
+ * described (for `kubectl explain`) and typed; `crds.ts` wraps the schemas into CRD objects.
+ *
+ * CEL rules (`x-kubernetes-validations`) are costed by the API server before it accepts the CRD,
+ * so every list and string a rule iterates carries `maxItems`/`maxLength`.
+ */
+import {
+  API_VERSION,
+  CLUSTERS_API_VERSION,
+  DEFAULT_RUN_REPLICAS,
+  DEFAULT_VERBOSITY,
+  MAX_RUN_REPLICAS,
+  PROVIDER_KIND_INFO,
+  RESERVED_ENV_NAMES,
+  VERBOSITIES,
+  WEBHOOK_CERT_DIR,
+  WEBHOOK_VOLUME_NAME,
+  type ProviderKind,
+} from "./constants.ts";
+import { IMAGE_REFERENCE_MAX_LENGTH, IMAGE_REFERENCE_PATTERN } from "./image-reference.ts";
+import {
+  DNS1123_LABEL_MAX_LENGTH,
+  DNS1123_SUBDOMAIN_MAX_LENGTH,
+  ENV_VAR_NAME_PATTERN,
+} from "./kube-names.ts";
+import {
+  MAX_PORT,
+  MIN_PORT,
+  TOPOLOGY_WHEN_UNSATISFIABLE,
+  maxProviderNameLength,
+} from "./validate-provider.ts";
+
+/** An `x-kubernetes-validations` entry. */
+export interface ValidationRule {
+  rule: string;
+  message?: string;
+  messageExpression?: string;
+  reason?: "FieldValueInvalid" | "FieldValueForbidden" | "FieldValueRequired" | "FieldValueDuplicate";
+  fieldPath?: string;
+}
+
+/** The subset of apiextensions.k8s.io/v1 JSONSchemaProps we use. */
+export interface JsonSchemaProps {
+  description?: string;
+  type?: "object" | "array" | "string" | "integer" | "number" | "boolean";
+  format?: string;
+  properties?: Record<string, JsonSchemaProps>;
+  required?: string[];
+  items?: JsonSchemaProps;
+  additionalProperties?: JsonSchemaProps;
+  enum?: (string | number | boolean)[];
+  default?: unknown;
+  minimum?: number;
+  maximum?: number;
+  minLength?: number;
+  maxLength?: number;
+  pattern?: string;
+  minItems?: number;
+  maxItems?: number;
+  "x-kubernetes-preserve-unknown-fields"?: boolean;
+  "x-kubernetes-list-type"?: "atomic" | "set" | "map";
+  "x-kubernetes-list-map-keys"?: string[];
+  "x-kubernetes-map-type"?: "atomic" | "granular";
+  "x-kubernetes-validations"?: ValidationRule[];
+}
+
+/** Bounds for lists that CEL rules iterate; generous for real providers, small enough for the cost budget. */
+export const MAX_ENV_ENTRIES = 256;
+export const MAX_EXTRA_VOLUMES = 64;
+export const MAX_EXTRA_VOLUME_MOUNTS = 64;
+export const ENV_NAME_MAX_LENGTH = 253;
+
+type Extra = Omit<JsonSchemaProps, "description" | "type">;
+
+function string(description: string, extra: Extra = {}): JsonSchemaProps {
+  return { description, type: "string", ...extra };
+}
+
+function boolean(description: string, extra: Extra = {}): JsonSchemaProps {
+  return { description, type: "boolean", ...extra };
+}
+
+function int32(description: string, extra: Extra = {}): JsonSchemaProps {
+  return { description, type: "integer", format: "int32", ...extra };
+}
+
+function int64(description: string, extra: Extra = {}): JsonSchemaProps {
+  return { description, type: "integer", format: "int64", ...extra };
+}
+
+function object(
+  description: string,
+  properties: Record<string, JsonSchemaProps>,
+  extra: Extra = {},
+): JsonSchemaProps {
+  return { description, type: "object", properties, ...extra };
+}
+
+function list(description: string, items: JsonSchemaProps, extra: Extra = {}): JsonSchemaProps {
+  return { description, type: "array", items, ...extra };
+}
+
+function stringList(description: string): JsonSchemaProps {
+  return list(description, { type: "string" });
+}
+
+/** Free-form object: kept as written, not validated, not visible to CEL. */
+function opaque(description: string, extra: Extra = {}): JsonSchemaProps {
+  return { description, type: "object", "x-kubernetes-preserve-unknown-fields": true, ...extra };
+}
+
+/** A list of objects merged by key in server-side apply and patches; duplicate keys are rejected. */
+function listMap(
+  description: string,
+  keys: string[],
+  items: JsonSchemaProps,
+  extra: Extra = {},
+): JsonSchemaProps {
+  return list(description, items, {
+    "x-kubernetes-list-type": "map",
+    "x-kubernetes-list-map-keys": keys,
+    ...extra,
+  });
+}
+
+/** `apiVersion`, `kind` and `metadata` as controller-gen writes them; metadata must stay bare. */
+function typeMetaProperties(): Record<string, JsonSchemaProps> {
+  return {
+    apiVersion: string(
+      "APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources",
+    ),
+    kind: string(
+      "Kind is a string value representing the REST resource this object represents. Servers may infer this from the endpoint the client submits requests to. Cannot be updated. In CamelCase. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds",
+    ),
+    metadata: { type: "object" },
+  };
+}
+
+/** metav1.Condition, with the validation upstream generates for it. */
+export function conditionSchema(): JsonSchemaProps {
+  return object(
+    "Condition contains details for one aspect of the current state of this object.",
+    {
+      lastTransitionTime: string(
+        "lastTransitionTime is the last time the condition transitioned from one status to another. This should be when the underlying condition changed.",
+        { format: "date-time" },
+      ),
+      message: string(
+        "message is a human readable message indicating details about the transition. This may be an empty string.",
+        { maxLength: 32768 },
+      ),
+      observedGeneration: int64(
+        "observedGeneration represents the .metadata.generation that the condition was set based upon.",
+        { minimum: 0 },
+      ),
+      reason: string(
+        "reason contains a programmatic identifier indicating the reason for the condition's last transition, in CamelCase.",
+        { maxLength: 1024, minLength: 1, pattern: "^[A-Za-z]([A-Za-z0-9_,:]*[A-Za-z0-9_])?$" },
+      ),
+      status: string("status of the condition, one of True, False, Unknown.", {
+        enum: ["True", "False", "Unknown"],
+      }),
+      type: string("type of condition in CamelCase or in foo.example.com/CamelCase.", {
+        maxLength: 316,
+        pattern:
+          "^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])$",
+      }),
+    },
+    { required: ["lastTransitionTime", "message", "reason", "status", "type"] },
+  );
+}
+
+function conditionsSchema(description: string): JsonSchemaProps {
+  return listMap(description, ["type"], conditionSchema());
+}
+
+function volumeMountSchema(): JsonSchemaProps {
+  return object(
+    "A core/v1 VolumeMount of the provider container.",
+    {
+      name: string("Name of the volume; must be the name of an entry of extraVolumes.", {
+        minLength: 1,
+        maxLength: DNS1123_LABEL_MAX_LENGTH,
+      }),
+      mountPath: string(
+        `Absolute path within the container at which the volume is mounted; unique within extraVolumeMounts. ${WEBHOOK_CERT_DIR} is reserved for the webhook certificate.`,
+        {
+          minLength: 1,
+          pattern: "^/",
+          "x-kubernetes-validations": [
+            {
+              rule: `self != '${WEBHOOK_CERT_DIR}' && self != '${WEBHOOK_CERT_DIR}/'`,
+              message: `${WEBHOOK_CERT_DIR} is reserved for the webhook certificate the operator mounts`,
+            },
+          ],
+        },
+      ),
+      readOnly: boolean("Mounted read-only if true, read-write otherwise (false or unspecified)."),
+      recursiveReadOnly: string("Whether read-only mounts are made recursively read-only.", {
+        enum: ["Disabled", "IfPossible", "Enabled"],
+      }),
+      mountPropagation: string("How mounts are propagated from the host to the container and back.", {
+        enum: ["None", "HostToContainer", "Bidirectional"],
+      }),
+      subPath: string("Path within the volume from which the container's volume should be mounted."),
+      subPathExpr: string(
+        "Expanded path within the volume from which the container's volume should be mounted; $(VAR) references are expanded from the container's environment.",
+      ),
+    },
+    { required: ["name", "mountPath"] },
+  );
+}
+
+function topologySpreadConstraintSchema(): JsonSchemaProps {
+  return object(
+    "A core/v1 TopologySpreadConstraint for the pods of the run Deployment.",
+    {
+      maxSkew: int32("The degree to which pods may be unevenly distributed across topology domains.", {
+        minimum: 1,
+      }),
+      topologyKey: string(
+        "The key of node labels; nodes with the same value for this key are in the same topology domain.",
+        { minLength: 1 },
+      ),
+      whenUnsatisfiable: string("What to do with a pod that does not satisfy the spread constraint.", {
+        enum: [...TOPOLOGY_WHEN_UNSATISFIABLE],
+      }),
+      labelSelector: opaque(
+        "Ignored: the operator replaces it with a selector for the pods of this provider (labels openmcp.cloud/topology and openmcp.cloud/topology-ns).",
+      ),
+      minDomains: int32(
+        "The minimum number of eligible domains; only with whenUnsatisfiable DoNotSchedule.",
+        {
+          minimum: 1,
+        },
+      ),
+      matchLabelKeys: stringList(
+        "Pod label keys whose values select the pods the spreading is calculated over.",
+      ),
+      nodeAffinityPolicy: string(
+        "Whether nodeAffinity/nodeSelector are honoured when calculating the skew.",
+        {
+          enum: ["Honor", "Ignore"],
+        },
+      ),
+      nodeTaintsPolicy: string("Whether node taints are honoured when calculating the skew.", {
+        enum: ["Honor", "Ignore"],
+      }),
+    },
+    { required: ["maxSkew", "topologyKey", "whenUnsatisfiable"] },
+  );
+}
+
+/** `spec` of all three provider kinds (the reference's DeploymentSpec). */
+export function providerSpecSchema(): JsonSchemaProps {
+  const reserved = RESERVED_ENV_NAMES.map((n) => `'${n}'`).join(", ");
+  return object(
+    "How to deploy the provider. The image runs once as an init Job (initCommand) and then as a Deployment (runCommand), both in the operator's namespace; every spec change re-runs the init Job.",
+    {
+      image: string(
+        "Container image of the provider, used by the init Job and the Deployment: [registry[:port]/]repository[:tag][@digest].",
+        {
+          minLength: 1,
+          maxLength: IMAGE_REFERENCE_MAX_LENGTH,
+          "x-kubernetes-validations": [
+            { rule: "!self.matches('[[:space:]]')", message: "must not contain whitespace" },
+            {
+              rule: `self == '' || self.matches('[[:space:]]') || self.matches('${IMAGE_REFERENCE_PATTERN}')`,
+              message:
+                "must be an image reference of the form [registry[:port]/]repository[:tag][@digest], with a lower-case repository",
+            },
+          ],
+        },
+      ),
+      imagePullSecrets: list(
+        "Secrets in the operator's namespace used to pull the image; copied to the pods of the init Job and the Deployment.",
+        object(
+          "A reference to a Secret in the operator's namespace.",
+          {
+            name: string("Name of the Secret.", { minLength: 1, maxLength: DNS1123_SUBDOMAIN_MAX_LENGTH }),
+          },
+          { required: ["name"], "x-kubernetes-map-type": "atomic" },
+        ),
+      ),
+      initCommand: stringList(
+        "Leading arguments of the init container; defaults to [init]. The operator appends --environment, --verbosity and --provider-name.",
+      ),
+      runCommand: stringList(
+        "Leading arguments of the run container; defaults to [run]. The operator appends --environment, --verbosity, --provider-name and, depending on the spec, --leader-elect, --metrics-bind-address and --metrics-secure.",
+      ),
+      env: listMap(
+        `Literal environment variables for both containers, placed before the ones the operator sets (${RESERVED_ENV_NAMES.join(", ")}), which are therefore reserved.`,
+        ["name"],
+        object(
+          "An environment variable with a literal value.",
+          {
+            name: string("Name of the variable; unique within env.", {
+              minLength: 1,
+              maxLength: ENV_NAME_MAX_LENGTH,
+              pattern: ENV_VAR_NAME_PATTERN,
+              "x-kubernetes-validations": [
+                {
+                  rule: `!(self in [${reserved}])`,
+                  message: `must not be one of ${RESERVED_ENV_NAMES.join(", ")}: the operator sets these from the downward API`,
+                },
+              ],
+            }),
+            value: string("Value of the variable; empty if unset."),
+          },
+          { required: ["name"] },
+        ),
+        { maxItems: MAX_ENV_ENTRIES },
+      ),
+      verbosity: string("Log level passed to the provider as --verbosity.", {
+        enum: [...VERBOSITIES],
+        default: DEFAULT_VERBOSITY,
+      }),
+      extraVolumes: listMap(
+        "core/v1 Volumes added to the pods of the init Job and the Deployment.",
+        ["name"],
+        opaque("A core/v1 Volume: a name and exactly one volume source (configMap, secret, emptyDir, ...).", {
+          required: ["name"],
+          properties: {
+            name: string("Name of the volume, a DNS-1123 label, unique within extraVolumes.", {
+              minLength: 1,
+              maxLength: DNS1123_LABEL_MAX_LENGTH,
+              pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$",
+              "x-kubernetes-validations": [
+                {
+                  rule: `self != '${WEBHOOK_VOLUME_NAME}'`,
+                  message: `${WEBHOOK_VOLUME_NAME} is reserved for the webhook certificate volume the operator adds`,
+                },
+              ],
+            }),
+          },
+        }),
+        { maxItems: MAX_EXTRA_VOLUMES },
+      ),
+      extraVolumeMounts: listMap(
+        "core/v1 VolumeMounts of the container of the init Job and of the Deployment; each refers to an entry of extraVolumes.",
+        ["mountPath"],
+        volumeMountSchema(),
+        { maxItems: MAX_EXTRA_VOLUME_MOUNTS },
+      ),
+      runReplicas: int32(
+        `Replicas of the run Deployment; above 1 the provider gets --leader-elect=true. At most ${MAX_RUN_REPLICAS}.`,
+        { minimum: 1, maximum: MAX_RUN_REPLICAS, default: DEFAULT_RUN_REPLICAS },
+      ),
+      topologySpreadConstraints: listMap(
+        "Topology spread constraints of the run Deployment's pods, at most one per topologyKey; the label selector of each is set by the operator.",
+        ["topologyKey"],
+        topologySpreadConstraintSchema(),
+      ),
+      metrics: object(
+        "The metrics endpoint of the run container. Absent means enabled on port 8080, path /metrics.",
+        {
+          disabled: boolean(
+            "Switches metrics off: no container port, no metrics flags, no Prometheus annotations, no Service.",
+            { default: false },
+          ),
+          port: int32(
+            "Container port of the metrics endpoint, passed as --metrics-bind-address=:<port>; default 8080.",
+            {
+              minimum: MIN_PORT,
+              maximum: MAX_PORT,
+            },
+          ),
+          path: string(
+            "HTTP path of the metrics endpoint, for the prometheus.io/path annotation; default /metrics.",
+            {
+              pattern: "^/",
+            },
+          ),
+        },
+        { required: ["disabled"] },
+      ),
+    },
+    {
+      required: ["image"],
+      "x-kubernetes-validations": [
+        {
+          rule: "!has(self.extraVolumeMounts) || self.extraVolumeMounts.all(m, has(self.extraVolumes) && self.extraVolumes.exists(v, v.name == m.name))",
+          message: "every extraVolumeMounts[].name must be the name of an entry of extraVolumes",
+        },
+      ],
+    },
+  );
+}
+
+/** `status` of a provider kind; only ServiceProvider has `resources`. */
+export function providerStatusSchema(kind: ProviderKind): JsonSchemaProps {
+  const properties: Record<string, JsonSchemaProps> = {
+    observedGeneration: int64("The metadata.generation the operator last acted on.", { minimum: 0 }),
+    phase: string("Summary of the state: Progressing, Ready, Uninstalling or Failed."),
+    conditions: conditionsSchema(
+      "Initialized (the init Job succeeded), Ready (the Deployment is available; summary for kubectl wait and kstatus), Uninstalled, Reconciling and Stalled.",
+    ),
+    metrics: object(
+      "Where the metrics of the provider can be scraped; absent when metrics are off or the run phase has not been reached.",
+      {
+        serviceRef: object(
+          "The metrics Service.",
+          {
+            name: string("Name of the Service."),
+            namespace: string("Namespace of the Service."),
+          },
+          { required: ["name", "namespace"] },
+        ),
+      },
+      { required: ["serviceRef"] },
+    ),
+    initializedImage: string("The image whose init Job last succeeded."),
+    runningImage: string("The image the run Deployment runs."),
+    initAttempts: int64(
+      "Attempts of the init Job for the current spec; drives the backoff between attempts.",
+      {
+        minimum: 0,
+      },
+    ),
+  };
+  if (kind === "ServiceProvider") {
+    properties.resources = list(
+      "The kinds of service resources this provider offers on the onboarding cluster. Written by the provider itself (normally its init Job), never by the operator.",
+      object(
+        "A group, version and kind.",
+        {
+          group: string("API group; empty for the core group."),
+          version: string("API version."),
+          kind: string("Kind."),
+        },
+        { required: ["group", "version", "kind"] },
+      ),
+    );
+  }
+  return object(`The state of the ${kind} as observed by the operator.`, properties);
+}
+
+const KIND_DESCRIPTIONS: Record<ProviderKind, string> = {
+  ClusterProvider:
+    "ClusterProvider deploys a cluster provider: a controller that creates clusters and grants access to them for ClusterRequests and AccessRequests.",
+  ServiceProvider:
+    "ServiceProvider deploys a service provider: a controller that offers a service to the managed control planes of the onboarding cluster.",
+  PlatformService:
+    "PlatformService deploys a controller that serves the platform itself, such as the managed control plane controller.",
+};
+
+/** The whole object schema of a provider kind, with the name rules the reference lacks. */
+export function providerSchema(kind: ProviderKind): JsonSchemaProps {
+  const { prefix } = PROVIDER_KIND_INFO[kind];
+  const max = maxProviderNameLength(kind);
+  return object(
+    `${KIND_DESCRIPTIONS[kind]} The operator runs its image first as an init Job (init), then as a Deployment (run), in the operator's namespace, with objects named ${prefix}-<name>. ${API_VERSION}.`,
+    { ...typeMetaProperties(), spec: providerSpecSchema(), status: providerStatusSchema(kind) },
+    {
+      required: ["spec"],
+      "x-kubernetes-validations": [
+        {
+          rule: `self.metadata.name.size() <= ${max}`,
+          message: `metadata.name must be at most ${max} characters long, so that the init Job name ${prefix}-<name>-init fits ${DNS1123_LABEL_MAX_LENGTH} characters`,
+        },
+        {
+          rule: "!self.metadata.name.contains('.')",
+          message: `metadata.name must not contain '.', since it becomes part of the container name ${prefix}-<name>, which must be a DNS-1123 label`,
+        },
+      ],
+    },
+  );
+}
+
+function objectReference(description: string): JsonSchemaProps {
+  return object(
+    description,
+    { name: string("Name of the object.", { minLength: 1 }), namespace: string("Namespace of the object.") },
+    { required: ["name", "namespace"] },
+  );
+}
+
+/** A reference that may be set once and then neither changed nor removed (the latter is checked by the parent). */
+function immutableObjectReference(description: string): JsonSchemaProps {
+  return {
+    ...objectReference(description),
+    "x-kubernetes-validations": [{ rule: "self == oldSelf", message: "is immutable" }],
+  };
+}
+
+function requestStatusProperties(): Record<string, JsonSchemaProps> {
+  return {
+    phase: string("Pending, Granted or Denied; empty counts as Pending."),
+    observedGeneration: int64("The metadata.generation the controller last acted on.", { minimum: 0 }),
+    conditions: conditionsSchema("Conditions of the request."),
+    reason: string("CamelCase reason for the phase."),
+    message: string("Human-readable details about the phase."),
+  };
+}
+
+/** clusters.openmcp.cloud ClusterRequest: a provider's request for (access to) a cluster of a purpose. */
+export function clusterRequestSchema(): JsonSchemaProps {
+  return object(
+    `ClusterRequest asks the scheduler for a cluster of a purpose, such as the shared onboarding cluster. ${CLUSTERS_API_VERSION}.`,
+    {
+      ...typeMetaProperties(),
+      spec: object(
+        "The requested cluster. Immutable.",
+        {
+          purpose: string(
+            "The purpose of the cluster: platform, onboarding, workload, mcp or a configured one.",
+            {
+              minLength: 1,
+            },
+          ),
+          waitForClusterDeletion: boolean(
+            "Whether removing the request's finalizer waits for the cluster's deletion (default true for exclusive tenancy).",
+          ),
+        },
+        {
+          required: ["purpose"],
+          "x-kubernetes-validations": [{ rule: "self == oldSelf", message: "spec is immutable" }],
+        },
+      ),
+      status: object(
+        "The answer of the scheduler.",
+        {
+          ...requestStatusProperties(),
+          cluster: immutableObjectReference(
+            "The granted Cluster. Immutable once set and may not be removed.",
+          ),
+        },
+        {
+          required: ["phase", "observedGeneration"],
+          "x-kubernetes-validations": [
+            {
+              rule: "!has(oldSelf.cluster) || has(self.cluster)",
+              message: "cluster may not be removed once set",
+            },
+          ],
+        },
+      ),
+    },
+    { required: ["spec"] },
+  );
+}
+
+function policyRuleSchema(): JsonSchemaProps {
+  return object(
+    "An rbac/v1 PolicyRule.",
+    {
+      apiGroups: stringList("API groups of the resources; empty string for the core group."),
+      resources: stringList("Resources the rule applies to; '*' for all."),
+      verbs: stringList("Verbs the rule allows; '*' for all."),
+      resourceNames: stringList("Optional allow-list of object names."),
+      nonResourceURLs: stringList("Non-resource URLs (cluster-wide rules only)."),
+    },
+    { required: ["verbs"] },
+  );
+}
+
+/** clusters.openmcp.cloud AccessRequest: a provider's request for credentials to a cluster. */
+export function accessRequestSchema(): JsonSchemaProps {
+  return object(
+    `AccessRequest asks for credentials (a kubeconfig in a Secret) to a cluster, with the given permissions. ${CLUSTERS_API_VERSION}.`,
+    {
+      ...typeMetaProperties(),
+      spec: object(
+        "The cluster and the access wanted; exactly one of token and oidc.",
+        {
+          clusterRef: immutableObjectReference(
+            "The Cluster to access; wins over requestRef. Immutable; may not be removed once set.",
+          ),
+          requestRef: immutableObjectReference(
+            "The ClusterRequest whose cluster to access. Immutable; may not be removed once set.",
+          ),
+          token: object("Token-based access with the given permissions.", {
+            permissions: list(
+              "Roles to create and bind: a ClusterRole without namespace, else a Role in that namespace.",
+              object(
+                "Permissions to grant.",
+                {
+                  name: string("Name of the Role or ClusterRole; generated if empty."),
+                  namespace: string("Namespace of the Role; empty for a ClusterRole."),
+                  disableAutomaticNamespaceCreation: boolean("Do not create the namespace if it is missing."),
+                  rules: list("The rules of the role.", policyRuleSchema()),
+                },
+                { required: ["rules"] },
+              ),
+            ),
+            roleRefs: list(
+              "Existing Roles or ClusterRoles to bind.",
+              object(
+                "A reference to a Role or ClusterRole.",
+                {
+                  name: string("Name of the role.", { minLength: 1 }),
+                  namespace: string("Namespace of a Role."),
+                  kind: string("Role or ClusterRole.", { enum: ["Role", "ClusterRole"] }),
+                },
+                { required: ["name", "kind"] },
+              ),
+            ),
+          }),
+          oidc: opaque(
+            "OIDC-based access: name, issuer, clientID, claims and prefixes, roleBindings and roles (not validated here).",
+          ),
+          ttl: string(
+            "Lifetime of the request (a duration such as 24h); it is deleted after creationTimestamp + ttl.",
+          ),
+        },
+        {
+          "x-kubernetes-validations": [
+            {
+              rule: "has(self.token) != has(self.oidc)",
+              message: "exactly one of token and oidc must be set",
+            },
+            {
+              rule: "!has(oldSelf.clusterRef) || has(self.clusterRef)",
+              message: "clusterRef may not be removed once set",
+            },
+            {
+              rule: "!has(oldSelf.requestRef) || has(self.requestRef)",
+              message: "requestRef may not be removed once set",
+            },
+          ],
+        },
+      ),
+      status: object(
+        "The answer of the cluster provider.",
+        {
+          ...requestStatusProperties(),
+          secretRef: object(
+            "The Secret in the request's namespace that holds the access (key kubeconfig).",
+            { name: string("Name of the Secret.", { minLength: 1 }) },
+            { required: ["name"] },
+          ),
+        },
+        { required: ["phase"] },
+      ),
+    },
+    { required: ["spec"] },
+  );
+}
