@@ -1,0 +1,65 @@
+/** Tuning of one reconcile pass. Only `namespace` is required; see `DEFAULT_RECONCILE_OPTIONS`. */
+export interface ReconcileOptions {
+  /** The system namespace where all provider workloads live. */
+  namespace: string;
+  /** Init Jobs created for one init hash before the provider is marked `Stalled`. */
+  maxInitAttempts: number;
+  /** Wait after the first failed init Job before the next one; doubles per attempt. */
+  initBackoffBaseMs: number;
+  /** Upper bound of that wait. */
+  initBackoffMaxMs: number;
+  /** Requeue while a deleted init Job is still terminating (or not yet seen as gone). */
+  jobDeletionPollMs: number;
+  /**
+   * Requeue while waiting for a running init Job or a Deployment rollout, so that pod-level detail
+   * in the message stays current (pods are not watched). 0 relies on the Job/Deployment watches alone.
+   */
+  progressPollMs: number;
+  /** Requeue after a render error, which may depend on cluster state (e.g. the webhook Secret). 0: never. */
+  renderErrorRetryMs: number;
+}
+
+export type ReconcileOptionsInput = Pick<ReconcileOptions, "namespace"> &
+  Partial<Omit<ReconcileOptions, "namespace">>;
+
+export const DEFAULT_RECONCILE_OPTIONS = {
+  maxInitAttempts: 5,
+  initBackoffBaseMs: 10_000,
+  initBackoffMaxMs: 300_000,
+  jobDeletionPollMs: 2_000,
+  progressPollMs: 30_000,
+  renderErrorRetryMs: 300_000,
+} as const satisfies Omit<ReconcileOptions, "namespace">;
+
+/** Fills in the defaults; rejects values that would make the plan meaningless. */
+export function resolveReconcileOptions(input: ReconcileOptionsInput): ReconcileOptions {
+  const d = DEFAULT_RECONCILE_OPTIONS;
+  const options: ReconcileOptions = {
+    namespace: input.namespace,
+    maxInitAttempts: input.maxInitAttempts ?? d.maxInitAttempts,
+    initBackoffBaseMs: input.initBackoffBaseMs ?? d.initBackoffBaseMs,
+    initBackoffMaxMs: input.initBackoffMaxMs ?? d.initBackoffMaxMs,
+    jobDeletionPollMs: input.jobDeletionPollMs ?? d.jobDeletionPollMs,
+    progressPollMs: input.progressPollMs ?? d.progressPollMs,
+    renderErrorRetryMs: input.renderErrorRetryMs ?? d.renderErrorRetryMs,
+  };
+  if (options.namespace === "") throw new Error("cannot reconcile: options.namespace is empty");
+  if (!Number.isInteger(options.maxInitAttempts) || options.maxInitAttempts < 1) {
+    throw new Error(
+      `cannot reconcile: options.maxInitAttempts must be a positive integer, got ${options.maxInitAttempts}`,
+    );
+  }
+  for (const key of [
+    "initBackoffBaseMs",
+    "initBackoffMaxMs",
+    "jobDeletionPollMs",
+    "progressPollMs",
+    "renderErrorRetryMs",
+  ] as const) {
+    const value = options[key];
+    if (!Number.isFinite(value) || value < 0) {
+      throw new Error(`cannot reconcile: options.${key} must be a non-negative number, got ${value}`);
+    }
+  }
+  return options;
+}
