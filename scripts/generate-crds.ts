@@ -13,7 +13,7 @@ const files = new Map(allCrds().map((crd) => [crdFileName(crd), renderCrdFile(cr
 // Files of CRDs that no longer exist would otherwise linger and still be installed.
 for (const name of readdirSync(outDir)) {
   if (name.endsWith(".yaml") && !files.has(name)) {
-    rmSync(new URL(name, `file://${outDir}`));
+    rmSync(`${outDir}${name}`);
     console.log(`removed ${name}`);
   }
 }

@@ -10,3 +10,4 @@ export * from "./with-defaults.ts";
 export * from "./validate-provider.ts";
 export * from "./crd-schema.ts";
 export * from "./crds.ts";
+export * from "./provider-cli.ts";
