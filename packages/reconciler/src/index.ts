@@ -20,6 +20,7 @@ export {
 export {
   classifyApiError,
   describeStepFailure,
+  failureStepFor,
   isStatusChange,
   planFailure,
   statusForFailure,

@@ -1,7 +1,7 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import type { ProviderStatus } from "@openmcp-ts/contract";
-import { classifyApiError, planFailure, statusForFailure } from "./plan-failure.ts";
+import { classifyApiError, failureStepFor, planFailure, statusForFailure } from "./plan-failure.ts";
 import { T0, World } from "./testdata/world.ts";
 
 const types = (status: ProviderStatus) => status.conditions?.map((c) => `${c.type}=${c.status}/${c.reason}`);
@@ -111,5 +111,21 @@ void describe("statusForFailure / planFailure", () => {
     assert.equal(status.metrics, undefined);
     assert.equal(status.resources, undefined);
     assert.equal(status.runningImage, "test-image:v0.1.0");
+  });
+});
+
+void describe("failureStepFor", () => {
+  void it("maps objects to the step whose failure they are", () => {
+    const world = new World();
+    const provider = world.provider;
+    assert.equal(failureStepFor(provider, { name: "cp-cluster-provider-test-01-init" }), "init");
+    assert.equal(
+      failureStepFor(provider, { name: "openmcp.cloud:cp-cluster-provider-test-01-init" }),
+      "init",
+    );
+    assert.equal(failureStepFor(provider, { name: "cp-cluster-provider-test-01" }), "run");
+    assert.equal(failureStepFor(provider, { name: "cp-cluster-provider-test-01-metrics" }), "run");
+    provider.metadata.deletionTimestamp = "2025-06-01T13:00:00Z";
+    assert.equal(failureStepFor(provider, { name: "cp-cluster-provider-test-01-init" }), "uninstall");
   });
 });

@@ -6,6 +6,7 @@ import {
   CONDITION_UNINSTALLED,
   PHASES,
   REASONS,
+  providerObjectNames,
   type Provider,
   type ProviderStatus,
 } from "@openmcp-ts/contract";
@@ -25,6 +26,17 @@ export interface StepFailure {
   /** What was attempted, to name it in the message. */
   action?: "apply" | "delete";
   object?: ObjectReference;
+}
+
+/**
+ * Which step a failed apply or delete of `object` belongs to: everything while the provider is being
+ * deleted is `uninstall`; the init ServiceAccount, ClusterRoleBinding, Role, RoleBinding and Job are
+ * `init`; the rest (run objects, the leftover metrics Service) is `run`.
+ */
+export function failureStepFor(provider: Provider, object: Pick<ObjectReference, "name">): FailureStep {
+  if (provider.metadata.deletionTimestamp !== undefined) return "uninstall";
+  const names = providerObjectNames(provider.kind, provider.metadata.name ?? "");
+  return object.name === names.init || object.name === names.initClusterRoleBinding ? "init" : "run";
 }
 
 /**

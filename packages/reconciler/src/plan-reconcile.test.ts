@@ -11,6 +11,7 @@ import {
   type KubeObject,
   type Pod,
   type ProviderStatus,
+  validateProvider,
 } from "@openmcp-ts/contract";
 import { ANNOTATION_RUN_HASH } from "./compute-run-hash.ts";
 import { planReconcile } from "./plan-reconcile.ts";
@@ -567,6 +568,33 @@ void describe("planReconcile: invalid spec (acceptance 15)", () => {
   });
 });
 
+void describe("planReconcile: validation in the core", () => {
+  void it("without problems from the shell, the core validates the provider itself", () => {
+    const world = new World(testProvider("ClusterProvider", "x", { runReplicas: 0 }));
+    const plan = world.pass();
+    assert.deepEqual(plan.apply, []);
+    assert.equal(brief(cond(plan.status, "Ready")), "False/InvalidSpec");
+    assert.match(cond(plan.status, "Ready")!.message, /^invalid spec: spec\.runReplicas: 0 /);
+  });
+
+  void it("contract's validateProvider output fits `problems` as it is", () => {
+    const provider = testProvider("ClusterProvider", "x", { env: [{ name: "POD_NAMESPACE", value: "x" }] });
+    const problems = validateProvider(provider);
+    const plan = planReconcile({
+      provider,
+      problems,
+      observed: {},
+      now: T0,
+      options: { namespace: NAMESPACE },
+    });
+    assert.equal(brief(cond(plan.status, "Initialized")), "False/InitJobCreationFailed");
+    assert.match(
+      cond(plan.status, "Initialized")!.message,
+      /environment variable is not unique: POD_NAMESPACE/,
+    );
+  });
+});
+
 void describe("planReconcile: operation annotation (acceptance 26, 27)", () => {
   void it("ignore: nothing at all", () => {
     const world = new World();
@@ -646,6 +674,9 @@ void describe("planReconcile: deletion (acceptance 31, 32)", () => {
     const world = new World(
       testProvider("ServiceProvider", "a-very-long-service-provider-name-that-exceeds-the-limit"),
     );
+    // Validation rejects this name today (the Job name would exceed 63 characters); an older
+    // operator may still have installed it, and deletion must find the shortened Service name.
+    world.problems = [];
     world.install();
     world.provider.metadata.deletionTimestamp = "2025-06-01T13:00:00Z";
     const plan = world.pass();

@@ -4,6 +4,7 @@ import {
   OPERATION_IGNORE,
   OPERATION_RECONCILE,
   REASONS,
+  validateProvider,
   type Provider,
   type ProviderStatus,
 } from "@openmcp-ts/contract";
@@ -40,7 +41,7 @@ export function planReconcile(input: ReconcileInput): Plan {
   if (!(provider.metadata.finalizers ?? []).includes(FINALIZER)) plan.finalizer = "add";
   if (operation === OPERATION_RECONCILE) plan.removeOperationAnnotation = true;
 
-  const problems = describeSpecProblems(input.problems);
+  const problems = describeSpecProblems(input.problems ?? validateProvider(provider));
   const desired = input.desired;
   let draft: StatusDraft;
   let messages: EventMessages = {};

@@ -71,7 +71,10 @@ export interface ReconcileInput {
   provider: Provider;
   /** Rendered by the shell; undefined when rendering failed (then `problems` says why). */
   desired?: { init: DesiredInitObjects; run: DesiredRunObjects } | undefined;
-  /** Validation problems (contract's `validateProvider`) or the render error; non-empty means: apply nothing. */
+  /**
+   * Validation problems or the render error; non-empty means: apply nothing. When undefined, the core
+   * runs contract's `validateProvider` itself; pass `[]` to skip that (e.g. already validated).
+   */
   problems?: readonly SpecProblem[] | RenderFailure | undefined;
   observed: ObservedState;
   now: Date;

@@ -78,7 +78,7 @@ export class World {
   runPods: Pod[] = [];
   ctx: RenderContext = CTX;
   options: ReconcileOptionsInput = OPTIONS;
-  /** Validation problems to pass in (as the shell would from `validateProvider`). */
+  /** Validation problems to pass in (as the shell would from `validateProvider`); `[]` skips validation. */
   problems: SpecProblem[] | RenderFailure | undefined;
   /** When true, deleted Jobs stay (terminating) until `finishDeletions()`. */
   slowJobDeletion = false;
@@ -107,7 +107,11 @@ export class World {
   }
 
   input(): ReconcileInput {
-    const rendered = this.problems === undefined ? renderDesired(this.provider, this.ctx) : { problems: this.problems };
+    const given = this.problems;
+    const rendered =
+      given === undefined || (Array.isArray(given) && given.length === 0)
+        ? { ...renderDesired(this.provider, this.ctx), ...(given === undefined ? {} : { problems: given }) }
+        : { problems: given };
     const service = this.objects.get(key({ kind: "Service", namespace: NAMESPACE, name: `${this.names.run}-metrics` }));
     return {
       provider: clone(this.provider),
