@@ -14,6 +14,8 @@ export interface InformerOptions<T> {
   fieldSelector?: string;
   onEvent?: (type: InformerEvent, obj: T) => void;
   onError?: (err: Error) => void;
+  /** Cache only metadata (PartialObjectMetadata), e.g. for Secrets whose data we must not hold. */
+  metadataOnly?: boolean;
   /** Server-side watch timeout; the watch is re-opened from the last resourceVersion after it. */
   watchTimeoutSeconds?: number;
 }
@@ -37,11 +39,15 @@ export class Informer<T extends CachedObject> {
   /** Counters for metrics and tests. */
   readonly stats = { lists: 0, watches: 0, relists410: 0, errors: 0 };
 
-  constructor(
-    private readonly client: KubeClient,
-    private readonly ref: ObjectRef,
-    private readonly options: InformerOptions<T> = {},
-  ) {}
+  private readonly client: KubeClient;
+  private readonly ref: ObjectRef;
+  private readonly options: InformerOptions<T>;
+
+  constructor(client: KubeClient, ref: ObjectRef, options: InformerOptions<T> = {}) {
+    this.client = client;
+    this.ref = ref;
+    this.options = options;
+  }
 
   start(): Promise<void> {
     this.loop ??= this.run();
@@ -79,9 +85,13 @@ export class Informer<T extends CachedObject> {
 
   private async relist(): Promise<void> {
     this.stats.lists++;
-    const list = await this.client.list<T>(this.ref, this.selectors());
+    const list = await this.client.list<T>(
+      this.ref,
+      this.selectors(),
+      this.options.metadataOnly ? "application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1" : undefined,
+    );
     const seen = new Set<string>();
-    for (const item of list.items) {
+    for (const item of list.items ?? []) {
       const obj = { apiVersion: this.ref.apiVersion, kind: this.ref.kind, ...item } as T;
       const k = key(obj);
       seen.add(k);
@@ -114,6 +124,7 @@ export class Informer<T extends CachedObject> {
       // A connection that stays silent past the server timeout (plus slack) is a dead one.
       timeoutMs: (timeoutSeconds + 30) * 1000,
       verb: "watch",
+      ...(this.options.metadataOnly ? { accept: "application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1" } : {}),
     });
     this.abortCurrent = () => stream.destroy();
     if (status === 410) {

@@ -32,6 +32,11 @@ export interface KubeClientOptions {
   timeoutMs?: number;
 }
 
+/** What apply and create need of an object; everything else is sent as it is. */
+export interface ApplyObject extends ObjectRef {
+  metadata?: { name?: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string>; generateName?: string };
+}
+
 export interface Response {
   status: number;
   body: string;
@@ -80,12 +85,12 @@ export class KubeClient {
   async raw(
     method: string,
     path: string,
-    options: { body?: string; contentType?: string; query?: Record<string, string>; timeoutMs?: number; verb?: string } = {},
+    options: { body?: string; contentType?: string; query?: Record<string, string>; timeoutMs?: number; verb?: string; accept?: string } = {},
   ): Promise<{ status: number; stream: import("node:http").IncomingMessage }> {
     const query = options.query ?? {};
     const qs = new URLSearchParams(query).toString();
     const url = new URL(`${this.server}${path}${qs ? `?${qs}` : ""}`);
-    const opts: RequestOptions = { method, headers: { accept: "application/json" } };
+    const opts: RequestOptions = { method, headers: { accept: options.accept ?? "application/json" } };
     await this.kubeConfig.applyToHTTPSOptions(opts);
     const headers = opts.headers as Record<string, string>;
     if (options.body !== undefined) {
@@ -105,13 +110,14 @@ export class KubeClient {
     });
   }
 
-  async call(method: string, path: string, options: { body?: unknown; contentType?: string; query?: Record<string, string>; verb?: string } = {}): Promise<unknown> {
+  async call(method: string, path: string, options: { body?: unknown; contentType?: string; query?: Record<string, string>; verb?: string; accept?: string } = {}): Promise<unknown> {
     const body = options.body === undefined ? undefined : typeof options.body === "string" ? options.body : JSON.stringify(options.body);
     const { status, stream } = await this.raw(method, path, {
       ...(body === undefined ? {} : { body }),
       ...(options.contentType ? { contentType: options.contentType } : {}),
       ...(options.query ? { query: options.query } : {}),
       ...(options.verb ? { verb: options.verb } : {}),
+      ...(options.accept ? { accept: options.accept } : {}),
     });
     let text = "";
     for await (const chunk of stream) text += (chunk as Buffer).toString();
@@ -135,13 +141,13 @@ export class KubeClient {
     }
   }
 
-  list<T>(ref: ObjectRef, query: Record<string, string> = {}): Promise<{ metadata: { resourceVersion: string }; items: T[] }> {
-    return this.call("GET", resourcePath(ref), { query, verb: "list" }) as Promise<{ metadata: { resourceVersion: string }; items: T[] }>;
+  list<T>(ref: ObjectRef, query: Record<string, string> = {}, accept?: string): Promise<{ metadata: { resourceVersion: string }; items: T[] }> {
+    return this.call("GET", resourcePath(ref), { query, verb: "list", ...(accept ? { accept } : {}) }) as Promise<{ metadata: { resourceVersion: string }; items: T[] }>;
   }
 
   /** Server-side apply of a whole object we own, with one field manager. */
-  apply<T>(obj: ObjectRef & { name?: string; metadata?: { name?: string; namespace?: string } }, fieldManager: string, options: { force?: boolean; dryRun?: boolean; subresource?: string } = {}): Promise<T> {
-    const meta = (obj as { metadata?: { name?: string; namespace?: string } }).metadata ?? {};
+  apply<T>(obj: ApplyObject, fieldManager: string, options: { force?: boolean; dryRun?: boolean; subresource?: string } = {}): Promise<T> {
+    const meta = obj.metadata ?? {};
     const ref = { apiVersion: obj.apiVersion, kind: obj.kind, ...(meta.name ? { name: meta.name } : {}), ...(meta.namespace ? { namespace: meta.namespace } : {}) };
     if (!ref.name) throw new Error(`cannot apply ${obj.kind}: metadata.name is missing`);
     const query: Record<string, string> = { fieldManager, force: String(options.force ?? true) };
@@ -157,7 +163,7 @@ export class KubeClient {
     }) as Promise<T>;
   }
 
-  create<T>(obj: ObjectRef & { metadata: { name?: string; namespace?: string } }): Promise<T> {
+  create<T>(obj: ApplyObject & { metadata: NonNullable<ApplyObject["metadata"]> }): Promise<T> {
     const ref = { apiVersion: obj.apiVersion, kind: obj.kind, ...(obj.metadata.namespace ? { namespace: obj.metadata.namespace } : {}) };
     return this.call("POST", resourcePath(ref), { body: obj }) as Promise<T>;
   }

@@ -24,7 +24,11 @@ export class WorkQueue {
   private stopped = false;
   private idleWaiters: (() => void)[] = [];
 
-  constructor(private readonly options: WorkQueueOptions) {}
+  private readonly options: WorkQueueOptions;
+
+  constructor(options: WorkQueueOptions) {
+    this.options = options;
+  }
 
   add(key: string): void {
     if (this.stopped) return;

@@ -159,7 +159,7 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
   const progress = options.progress ?? ((line: string) => process.stderr.write(`testenv: ${line}\n`));
   const timeout = options.startTimeoutMs ?? 90_000;
   const names: BinaryName[] = full
-    ? ["etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler", "kwok"]
+    ? ["etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler", "kwok", "kubectl"]
     : ["etcd", "kube-apiserver"];
   const binaries = await ensureBinaries(names, { progress });
 

@@ -1,0 +1,36 @@
+import { FIELD_MANAGER_OPERATOR, providerCrds } from "@openmcp-ts/contract";
+import type { KubeClient } from "@openmcp-ts/kube";
+import type { Logger } from "./logger.ts";
+
+interface Crd {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string };
+  status?: { conditions?: { type: string; status: string }[] };
+}
+
+/**
+ * The operator's `init`: server-side apply of its CRDs (idempotent, safe to run concurrently: each
+ * apply is one atomic request with one field manager), then wait until each is Established.
+ */
+export async function installCrds(client: KubeClient, log: Logger, timeoutMs = 60_000): Promise<string[]> {
+  const crds = providerCrds() as unknown as Crd[];
+  for (const crd of crds) {
+    try {
+      await client.apply(crd, FIELD_MANAGER_OPERATOR, { force: true });
+    } catch (err) {
+      throw new Error(`cannot install CRD ${crd.metadata.name}: ${(err as Error).message}`, { cause: err });
+    }
+    log.info("CRD applied", { crd: crd.metadata.name });
+  }
+  const deadline = Date.now() + timeoutMs;
+  for (const crd of crds) {
+    for (;;) {
+      const live = await client.get<Crd>({ apiVersion: crd.apiVersion, kind: crd.kind, name: crd.metadata.name });
+      if (live.status?.conditions?.some((c) => c.type === "Established" && c.status === "True")) break;
+      if (Date.now() > deadline) throw new Error(`CRD ${crd.metadata.name} was applied but is not Established after ${timeoutMs / 1000} s`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+  return crds.map((c) => c.metadata.name);
+}

@@ -1,0 +1,17 @@
+/**
+ * Whether a live object already carries everything we would apply: every field we set is present
+ * with the same value (the server may add defaults), and the hash of the last applied
+ * configuration matches, so fields we stopped setting are still removed by a new apply.
+ */
+export function liveMatches(desired: unknown, live: unknown): boolean {
+  if (desired === live) return true;
+  if (desired === null || live === null || typeof desired !== "object" || typeof live !== "object") {
+    return typeof desired === "number" && typeof live === "string" ? String(desired) === live : false;
+  }
+  if (Array.isArray(desired)) {
+    return Array.isArray(live) && desired.length === live.length && desired.every((d, i) => liveMatches(d, live[i]));
+  }
+  if (Array.isArray(live)) return false;
+  const l = live as Record<string, unknown>;
+  return Object.entries(desired as Record<string, unknown>).every(([k, v]) => v === undefined || liveMatches(v, l[k]));
+}

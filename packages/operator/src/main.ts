@@ -1,0 +1,141 @@
+import { parseArgs } from "node:util";
+import { KubeClient } from "@openmcp-ts/kube";
+import { installCrds } from "./install-crds.ts";
+import { createLogger, parseLogLevel, type Logger } from "./logger.ts";
+import { startOperator } from "./operator.ts";
+
+export const USAGE = `Usage: openmcp-operator <init|run> [flags]
+
+Deploys openMCP providers (ClusterProvider, ServiceProvider, PlatformService): for each one an init
+Job (<image> init …), and after it succeeded a run Deployment (<image> run …).
+
+Commands:
+  init   Install or update the provider CRDs (server-side apply; safe to repeat and to run concurrently).
+  run    Run the provider controllers.
+
+Flags (both commands):
+  --environment NAME                 required; handed to every provider as --environment
+  --provider-name NAME               name of this operator's own provider resource, if any
+  -v, --verbosity ERROR|INFO|DEBUG   log level (default INFO); logs are JSON lines on stderr
+  --kubeconfig PATH                  platform cluster kubeconfig (default: in-cluster service account)
+Flags (run):
+  --leader-elect                     elect a leader on a Lease in POD_NAMESPACE; only the leader writes
+  --leader-elect-lease-name NAME     default openmcp-operator-ts
+  --metrics-bind-address ADDR        Prometheus /metrics, e.g. :8080 (default 0 = off)
+  --health-probe-bind-address ADDR   /healthz and /readyz (default :8081; 0 = off)
+  --workers N                        concurrent reconciles per kind (default 4)
+  --pod-security restricted|none     security context of provider pods (default restricted)
+  --provider-cluster-role NAME       ClusterRole bound to provider service accounts (default cluster-admin)
+  --max-init-attempts N              failed init Jobs before the provider is Stalled (default 5)
+Environment:
+  POD_NAMESPACE                      required for run: the system namespace all provider workloads go to
+
+Exit codes: 0 clean shutdown, 1 runtime failure, 2 bad arguments.`;
+
+class UsageError extends Error {}
+
+function parse(argv: string[]) {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    strict: true,
+    options: {
+      environment: { type: "string" },
+      "provider-name": { type: "string" },
+      verbosity: { type: "string", short: "v", default: "INFO" },
+      kubeconfig: { type: "string" },
+      "leader-elect": { type: "boolean", default: false },
+      "leader-elect-lease-name": { type: "string" },
+      "metrics-bind-address": { type: "string", default: "0" },
+      "health-probe-bind-address": { type: "string", default: ":8081" },
+      workers: { type: "string", default: "4" },
+      "pod-security": { type: "string", default: "restricted" },
+      "provider-cluster-role": { type: "string" },
+      "max-init-attempts": { type: "string", default: "5" },
+      help: { type: "boolean", short: "h", default: false },
+    },
+  });
+  return { values, positionals };
+}
+
+function positiveInt(value: string, flag: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new UsageError(`invalid value "${value}" for ${flag}: must be a whole number ≥ 1`);
+  return n;
+}
+
+export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  let parsed: ReturnType<typeof parse>;
+  try {
+    parsed = parse(argv);
+  } catch (err) {
+    process.stderr.write(`openmcp-operator: ${(err as Error).message}\n\n${USAGE}\n`);
+    return 2;
+  }
+  const { values, positionals } = parsed;
+  const command = positionals[0];
+  if (values.help || !command) {
+    process.stdout.write(`${USAGE}\n`);
+    return values.help ? 0 : 2;
+  }
+  let log: Logger;
+  try {
+    if (command !== "init" && command !== "run") throw new UsageError(`unknown command "${command}": want init or run`);
+    if (positionals.length > 1) throw new UsageError(`unexpected argument "${positionals[1]}"`);
+    if (!values.environment) throw new UsageError("missing required flag --environment");
+    const level = parseLogLevel(values.verbosity);
+    if (!level) throw new UsageError(`invalid value "${values.verbosity}" for --verbosity: must be one of ERROR, INFO, DEBUG`);
+    log = createLogger(level).with({ logger: "openmcp-operator" });
+    if (values["pod-security"] !== "restricted" && values["pod-security"] !== "none") {
+      throw new UsageError(`invalid value "${values["pod-security"]}" for --pod-security: must be restricted or none`);
+    }
+    const kubeconfig = values.kubeconfig;
+    if (command === "init") {
+      const client = KubeClient.create(kubeconfig ? { kubeconfig } : {});
+      const crds = await installCrds(client, log);
+      log.info("init done", { crds });
+      return 0;
+    }
+    const namespace = env.POD_NAMESPACE;
+    if (!namespace) throw new UsageError("environment variable POD_NAMESPACE is not set: it names the system namespace for provider workloads");
+    const operator = await startOperator(
+      {
+        environment: values.environment,
+        namespace,
+        ...(kubeconfig ? { kubeconfig } : {}),
+        workers: positiveInt(values.workers, "--workers"),
+        leaderElect: values["leader-elect"],
+        ...(values["leader-elect-lease-name"] ? { leaseName: values["leader-elect-lease-name"] } : {}),
+        ...(env.POD_NAME ? { identity: env.POD_NAME } : {}),
+        metricsBindAddress: values["metrics-bind-address"],
+        healthProbeBindAddress: values["health-probe-bind-address"],
+        securityContext: values["pod-security"],
+        ...(values["provider-cluster-role"] ? { providerClusterRole: values["provider-cluster-role"] } : {}),
+        maxInitAttempts: positiveInt(values["max-init-attempts"], "--max-init-attempts"),
+      },
+      log,
+    );
+    log.info("operator running", { environment: values.environment, namespace, leaderElect: values["leader-elect"] });
+    await new Promise<void>((resolve) => {
+      process.once("SIGINT", () => resolve());
+      process.once("SIGTERM", () => resolve());
+    });
+    log.info("shutting down");
+    await operator.stop();
+    return 0;
+  } catch (err) {
+    if (err instanceof UsageError) {
+      process.stderr.write(`openmcp-operator: ${err.message}\nRun "openmcp-operator --help" for usage.\n`);
+      return 2;
+    }
+    process.stderr.write(`${JSON.stringify({ ts: new Date().toISOString(), level: "error", msg: "operator failed", error: (err as Error).message })}\n`);
+    return 1;
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  main(process.argv.slice(2)).then((code) => process.exit(code), (err: unknown) => {
+    process.stderr.write(`openmcp-operator: ${String(err)}\n`);
+    process.exit(1);
+  });
+}

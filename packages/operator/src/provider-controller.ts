@@ -1,0 +1,390 @@
+import {
+  ANNOTATION_OPERATION,
+  API_VERSION,
+  COMPONENT_CONTROLLER,
+  COMPONENT_INIT,
+  CONDITION_INITIALIZED,
+  CONDITION_READY,
+  FINALIZER,
+  LABEL_COMPONENT,
+  LABEL_INSTANCE,
+  LABEL_MANAGED_BY,
+  LABEL_NAME,
+  MANAGED_BY_VALUE,
+  PROVIDER_KINDS,
+  nameHash,
+  providerObjectNames,
+  validateProvider,
+  type Deployment,
+  type Job,
+  type KubeObject,
+  type Pod,
+  type Provider,
+  type ProviderKind,
+  type ProviderStatus,
+  type Service,
+} from "@openmcp-ts/contract";
+import { buildStatusPatch, planFailure, planReconcile, type FailureStep, type ObjectReference, type Plan } from "@openmcp-ts/reconciler";
+import { RenderError, renderInitObjects, renderRunObjects, type RenderContext } from "@openmcp-ts/render";
+import { ApiError, Informer, WorkQueue, type CachedObject, type KubeClient } from "@openmcp-ts/kube";
+import { liveMatches } from "./live-matches.ts";
+import type { Logger } from "./logger.ts";
+import type { OperatorMetrics } from "./metrics.ts";
+
+export interface ProviderControllerOptions {
+  environment: string;
+  namespace: string;
+  fieldManager: string;
+  /** Concurrent reconciles per kind. */
+  workers: number;
+  securityContext?: RenderContext["securityContext"];
+  providerClusterRole?: string;
+  maxInitAttempts?: number;
+  initBackoffBaseMs?: number;
+  initBackoffMaxMs?: number;
+  /** Namespace for Events about cluster-scoped providers (kubectl describe looks in "default"). */
+  eventNamespace?: string;
+}
+
+const ANNOTATION_APPLIED_HASH = "openmcp.cloud/applied-hash";
+const MANAGED_SELECTOR = `${LABEL_MANAGED_BY}=${MANAGED_BY_VALUE}`;
+
+type Obj = CachedObject & KubeObject;
+
+const OWNED_NAMESPACED = [
+  { apiVersion: "v1", kind: "ServiceAccount" },
+  { apiVersion: "v1", kind: "Service" },
+  { apiVersion: "rbac.authorization.k8s.io/v1", kind: "Role" },
+  { apiVersion: "rbac.authorization.k8s.io/v1", kind: "RoleBinding" },
+  { apiVersion: "batch/v1", kind: "Job" },
+  { apiVersion: "apps/v1", kind: "Deployment" },
+  { apiVersion: "v1", kind: "Pod" },
+] as const;
+
+/** One step of a pass that failed, with what it was doing, for the status condition and the retry. */
+class StepError extends Error {
+  readonly step: FailureStep;
+  readonly code: number | undefined;
+  readonly action: "apply" | "delete";
+  readonly object: ObjectReference;
+  constructor(message: string, step: FailureStep, code: number | undefined, action: "apply" | "delete", object: ObjectReference, options?: ErrorOptions) {
+    super(message, options);
+    this.step = step;
+    this.code = code;
+    this.action = action;
+    this.object = object;
+  }
+}
+
+/**
+ * The imperative shell around the reconciler core: informers feed level-based work queues, each
+ * pass reads the world from the caches, asks the core for a plan, and carries it out with
+ * server-side apply, skipping writes whose result is already live.
+ */
+export class ProviderController {
+  private readonly providers = new Map<ProviderKind, Informer<Obj & Provider>>();
+  private readonly owned = new Map<string, Informer<Obj>>();
+  private readonly queues = new Map<ProviderKind, WorkQueue>();
+  private webhookSecrets: Informer<Obj> | undefined;
+  private active = false;
+
+  private readonly client: KubeClient;
+  private readonly log: Logger;
+  private readonly metrics: OperatorMetrics;
+  private readonly options: ProviderControllerOptions;
+
+  constructor(client: KubeClient, log: Logger, metrics: OperatorMetrics, options: ProviderControllerOptions) {
+    this.client = client;
+    this.log = log;
+    this.metrics = metrics;
+    this.options = options;
+    metrics.registry.onCollect(() => {
+      for (const [kind, q] of this.queues) metrics.queueDepth.set({ kind }, q.depth());
+    });
+  }
+
+  /** Starts the informers (caches fill even on a follower, so fail-over is fast). */
+  async startInformers(): Promise<void> {
+    const onError = (what: string) => (err: Error) => this.log.error("watch failed, retrying", { resource: what, error: err.message });
+    for (const kind of PROVIDER_KINDS) {
+      const informer = new Informer<Obj & Provider>(this.client, { apiVersion: API_VERSION, kind }, {
+        onEvent: (_type, obj) => this.enqueue(kind, obj.metadata.name!),
+        onError: onError(kind),
+      });
+      this.providers.set(kind, informer);
+    }
+    for (const ref of OWNED_NAMESPACED) {
+      this.owned.set(
+        ref.kind,
+        new Informer<Obj>(this.client, { ...ref, namespace: this.options.namespace }, {
+          labelSelector: MANAGED_SELECTOR,
+          onEvent: (_t, obj) => this.enqueueOwner(obj),
+          onError: onError(ref.kind),
+        }),
+      );
+    }
+    this.owned.set(
+      "ClusterRoleBinding",
+      new Informer<Obj>(this.client, { apiVersion: "rbac.authorization.k8s.io/v1", kind: "ClusterRoleBinding" }, {
+        labelSelector: MANAGED_SELECTOR,
+        onEvent: (_t, obj) => this.enqueueOwner(obj),
+        onError: onError("ClusterRoleBinding"),
+      }),
+    );
+    // Webhook TLS secrets are created by providers, not by us: watch their metadata only.
+    this.webhookSecrets = new Informer<Obj>(this.client, { apiVersion: "v1", kind: "Secret", namespace: this.options.namespace }, {
+      metadataOnly: true,
+      onEvent: (_t, obj) => this.enqueueWebhookOwner(obj.metadata.name ?? ""),
+      onError: onError("Secret"),
+    });
+    await Promise.all([...this.providers.values(), ...this.owned.values(), this.webhookSecrets].map((i) => i.start()));
+  }
+
+  /** Begins reconciling (as leader); every known provider is queued once. */
+  startWorkers(): void {
+    if (this.active) return;
+    this.active = true;
+    for (const kind of PROVIDER_KINDS) {
+      const queue = new WorkQueue({
+        workers: this.options.workers,
+        process: (name) => this.reconcile(kind, name),
+        onError: (name, err, retryInMs) =>
+          this.log.error("reconcile failed", { kind, name, error: err instanceof Error ? err.message : String(err), retryInMs }),
+      });
+      this.queues.set(kind, queue);
+      for (const p of this.providers.get(kind)!.list()) queue.add(p.metadata.name!);
+    }
+  }
+
+  /** Stops reconciling (leadership lost or shutdown); informers keep running until stop(). */
+  stopWorkers(): void {
+    this.active = false;
+    for (const q of this.queues.values()) q.stop();
+    this.queues.clear();
+  }
+
+  async stop(): Promise<void> {
+    this.stopWorkers();
+    await Promise.all([...this.providers.values(), ...this.owned.values(), ...(this.webhookSecrets ? [this.webhookSecrets] : [])].map((i) => i.stop()));
+  }
+
+  /** Resolves when no reconcile is queued or running (for tests and benchmarks). */
+  async idle(): Promise<void> {
+    await Promise.all([...this.queues.values()].map((q) => q.idle()));
+  }
+
+  private enqueue(kind: ProviderKind, name: string): void {
+    this.queues.get(kind)?.add(name);
+  }
+
+  private enqueueOwner(obj: Obj): void {
+    const kind = obj.metadata.labels?.[LABEL_NAME] as ProviderKind | undefined;
+    const name = obj.metadata.labels?.[LABEL_INSTANCE];
+    if (kind && name && (PROVIDER_KINDS as readonly string[]).includes(kind)) this.enqueue(kind, name);
+  }
+
+  private enqueueWebhookOwner(secretName: string): void {
+    if (!secretName.endsWith("-webhook-tls")) return;
+    for (const [kind, informer] of this.providers) {
+      for (const p of informer.list()) {
+        if (providerObjectNames(kind, p.metadata.name!).webhookSecret === secretName) this.enqueue(kind, p.metadata.name!);
+      }
+    }
+  }
+
+  private cached<T>(kind: string, name: string, namespaced = true): T | undefined {
+    return this.owned.get(kind)?.get(name, namespaced ? this.options.namespace : undefined) as T | undefined;
+  }
+
+  private podsWith(labels: Record<string, string>): Pod[] {
+    return (this.owned.get("Pod")?.list() ?? []).filter((p) =>
+      Object.entries(labels).every(([k, v]) => p.metadata.labels?.[k] === v),
+    ) as unknown as Pod[];
+  }
+
+  /** One pass for one provider: read, plan, act. Throws to retry with backoff. */
+  async reconcile(kind: ProviderKind, name: string): Promise<{ requeueAfterMs?: number } | undefined> {
+    const started = performance.now();
+    const log = this.log.with({ kind, name });
+    try {
+      const result = await this.reconcileOnce(kind, name, log);
+      this.metrics.reconcileTotal.inc({ kind, result: result?.requeueAfterMs === undefined ? "success" : "requeue" });
+      return result;
+    } catch (err) {
+      this.metrics.reconcileTotal.inc({ kind, result: "error" });
+      this.metrics.reconcileErrors.inc({ kind });
+      throw err;
+    } finally {
+      this.metrics.reconcileDuration.observe({ kind }, (performance.now() - started) / 1000);
+    }
+  }
+
+  private async reconcileOnce(kind: ProviderKind, name: string, log: Logger): Promise<{ requeueAfterMs?: number } | undefined> {
+    const provider = this.providers.get(kind)!.get(name);
+    if (!provider) {
+      this.metrics.providerReady.deleteMatching({ kind, name });
+      this.metrics.providerInitialized.deleteMatching({ kind, name });
+      return undefined;
+    }
+    const names = providerObjectNames(kind, name);
+    const problems = validateProvider(provider, kind);
+    let desired: Parameters<typeof planReconcile>[0]["desired"];
+    let renderProblem: { message: string; reason: string } | undefined;
+    if (problems.length === 0 && !provider.metadata.deletionTimestamp) {
+      const ctx: RenderContext = {
+        environment: this.options.environment,
+        namespace: this.options.namespace,
+        webhookSecretPresent: this.webhookSecrets?.get(names.webhookSecret, this.options.namespace) !== undefined,
+        ...(this.options.securityContext ? { securityContext: this.options.securityContext } : {}),
+        ...(this.options.providerClusterRole ? { providerClusterRole: this.options.providerClusterRole } : {}),
+      };
+      try {
+        desired = { init: renderInitObjects(provider, ctx), run: renderRunObjects(provider, ctx) };
+      } catch (err) {
+        if (!(err instanceof RenderError)) throw err;
+        renderProblem = { message: err.message, reason: "InitJobCreationFailed" };
+      }
+    }
+    const plan = planReconcile({
+      provider,
+      ...(desired ? { desired } : {}),
+      ...(problems.length > 0 ? { problems } : renderProblem ? { problems: renderProblem } : {}),
+      observed: {
+        initJob: this.cached<Job>("Job", names.init),
+        initPods: this.podsWith({ "batch.kubernetes.io/job-name": names.init }),
+        deployment: this.cached<Deployment>("Deployment", names.run),
+        runPods: this.podsWith({ [LABEL_NAME]: kind, [LABEL_INSTANCE]: name, [LABEL_COMPONENT]: COMPONENT_CONTROLLER }),
+        metricsService: this.cached<Service>("Service", names.metricsService),
+      },
+      now: new Date(),
+      options: {
+        namespace: this.options.namespace,
+        ...(this.options.maxInitAttempts ? { maxInitAttempts: this.options.maxInitAttempts } : {}),
+        ...(this.options.initBackoffBaseMs ? { initBackoffBaseMs: this.options.initBackoffBaseMs } : {}),
+        ...(this.options.initBackoffMaxMs ? { initBackoffMaxMs: this.options.initBackoffMaxMs } : {}),
+      },
+    });
+    try {
+      await this.execute(kind, provider, plan, log);
+    } catch (err) {
+      if (!(err instanceof StepError)) throw err;
+      const outcome = planFailure(
+        provider,
+        err.step,
+        { message: err.message, action: err.action, object: err.object, ...(err.code ? { code: err.code } : {}) },
+        new Date(),
+        plan.status,
+      );
+      await this.writeStatus(kind, provider, outcome.status).catch((e: unknown) => log.error("cannot write failure status", { error: String(e) }));
+      for (const e of outcome.events) this.emitEvent(kind, provider, e);
+      this.recordProviderGauges(kind, name, provider, outcome.status);
+      // Invalid objects (400/422) wait for a spec change instead of hammering the API server.
+      if (outcome.retry === "terminal") return undefined;
+      if (outcome.retry === "requeue") return { requeueAfterMs: 0 };
+      throw err;
+    }
+    this.recordProviderGauges(kind, name, provider, plan.status ?? provider.status);
+    return plan.requeueAfterMs === undefined ? undefined : { requeueAfterMs: plan.requeueAfterMs };
+  }
+
+  private async execute(kind: ProviderKind, provider: Obj & Provider, plan: Plan, log: Logger): Promise<void> {
+    const ref = { apiVersion: API_VERSION, kind, name: provider.metadata.name! };
+    const deleting = provider.metadata.deletionTimestamp !== undefined;
+    if (plan.finalizer === "add") {
+      await this.patchFinalizers(ref, provider, [...(provider.metadata.finalizers ?? []), FINALIZER]);
+    }
+    if (plan.removeOperationAnnotation) {
+      await this.client.patch(ref, "merge", { metadata: { annotations: { [ANNOTATION_OPERATION]: null } } });
+    }
+    for (const obj of plan.apply) await this.applyIfChanged(obj, log);
+    for (const d of plan.delete) {
+      const object = { apiVersion: d.apiVersion, kind: d.kind, name: d.name, ...(d.namespace ? { namespace: d.namespace } : {}) };
+      try {
+        if (await this.client.delete(object, d.propagationPolicy)) log.info("deleted", { object: `${d.kind}/${d.name}` });
+      } catch (err) {
+        throw new StepError((err as Error).message, deleting ? "uninstall" : "init", codeOf(err), "delete", object, { cause: err });
+      }
+    }
+    if (plan.finalizer === "remove") {
+      await this.patchFinalizers(ref, provider, (provider.metadata.finalizers ?? []).filter((f) => f !== FINALIZER));
+    }
+    if (plan.status) await this.writeStatus(kind, provider, plan.status);
+    for (const e of plan.events) this.emitEvent(kind, provider, e);
+  }
+
+  private async patchFinalizers(ref: { apiVersion: string; kind: string; name: string }, provider: Provider, finalizers: string[]): Promise<void> {
+    try {
+      await this.client.patch(ref, "merge", { metadata: { finalizers, resourceVersion: provider.metadata.resourceVersion } });
+    } catch (err) {
+      if (err instanceof ApiError && err.code === 404) return;
+      throw new Error(`cannot update the finalizers of ${ref.kind} ${ref.name}: ${(err as Error).message}`, { cause: err });
+    }
+  }
+
+  private async applyIfChanged(obj: KubeObject, log: Logger): Promise<void> {
+    const hash = nameHash(JSON.stringify(obj));
+    const stamped = { ...obj, metadata: { ...obj.metadata, annotations: { ...obj.metadata.annotations, [ANNOTATION_APPLIED_HASH]: hash } } };
+    const live = this.cached<KubeObject>(obj.kind, obj.metadata.name!, obj.metadata.namespace !== undefined);
+    if (live && live.metadata.annotations?.[ANNOTATION_APPLIED_HASH] === hash && liveMatches(obj, live)) {
+      this.metrics.writesSkipped.inc({ object: obj.kind });
+      return;
+    }
+    const step = obj.metadata.labels?.[LABEL_COMPONENT] === COMPONENT_INIT ? "init" : "run";
+    try {
+      await this.client.apply(stamped, this.options.fieldManager, { force: true });
+      log.debug("applied", { object: `${obj.kind}/${obj.metadata.name}` });
+    } catch (err) {
+      const object = { apiVersion: obj.apiVersion, kind: obj.kind, name: obj.metadata.name!, ...(obj.metadata.namespace ? { namespace: obj.metadata.namespace } : {}) };
+      throw new StepError((err as Error).message, step, codeOf(err), "apply", object, { cause: err });
+    }
+  }
+
+  /** Merge patch of our status fields on the status subresource; `resources` is never mentioned. */
+  private async writeStatus(kind: ProviderKind, provider: Provider, status: ProviderStatus): Promise<void> {
+    try {
+      await this.client.patch({ apiVersion: API_VERSION, kind, name: provider.metadata.name! }, "merge", buildStatusPatch(provider.status, status), {
+        subresource: "status",
+      });
+    } catch (err) {
+      if (err instanceof ApiError && err.code === 404) return;
+      throw err;
+    }
+  }
+
+  private emitEvent(kind: ProviderKind, provider: Provider, e: { type: "Normal" | "Warning"; reason: string; message: string }): void {
+    const now = new Date().toISOString();
+    const namespace = this.options.eventNamespace ?? "default";
+    const event = {
+      apiVersion: "v1",
+      kind: "Event",
+      metadata: { generateName: `${provider.metadata.name}.`, namespace },
+      involvedObject: { apiVersion: API_VERSION, kind, name: provider.metadata.name, uid: provider.metadata.uid, resourceVersion: provider.metadata.resourceVersion },
+      reason: e.reason,
+      message: e.message,
+      type: e.type,
+      source: { component: MANAGED_BY_VALUE },
+      firstTimestamp: now,
+      lastTimestamp: now,
+      count: 1,
+      reportingComponent: MANAGED_BY_VALUE,
+    };
+    this.client.call("POST", `/api/v1/namespaces/${namespace}/events`, { body: event, verb: "create" }).catch((err: unknown) => {
+      this.log.debug("cannot record event", { reason: e.reason, error: String(err) });
+    });
+  }
+
+  private recordProviderGauges(kind: ProviderKind, name: string, provider: Provider, status: ProviderStatus | undefined): void {
+    const is = (type: string): number => (status?.conditions?.find((c) => c.type === type)?.status === "True" ? 1 : 0);
+    this.metrics.providerReady.deleteMatching({ kind, name });
+    this.metrics.providerInitialized.deleteMatching({ kind, name });
+    if (provider.metadata.deletionTimestamp) return;
+    const labels = { kind, name, image: provider.spec?.image ?? "" };
+    this.metrics.providerReady.set(labels, is(CONDITION_READY));
+    this.metrics.providerInitialized.set(labels, is(CONDITION_INITIALIZED));
+  }
+}
+
+function codeOf(err: unknown): number | undefined {
+  return err instanceof ApiError ? err.code : undefined;
+}
+
