@@ -88,7 +88,9 @@ export class Informer<T extends CachedObject> {
     const list = await this.client.list<T>(
       this.ref,
       this.selectors(),
-      this.options.metadataOnly ? "application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1" : undefined,
+      this.options.metadataOnly
+        ? "application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1"
+        : undefined,
     );
     const seen = new Set<string>();
     for (const item of list.items ?? []) {
@@ -124,7 +126,9 @@ export class Informer<T extends CachedObject> {
       // A connection that stays silent past the server timeout (plus slack) is a dead one.
       timeoutMs: (timeoutSeconds + 30) * 1000,
       verb: "watch",
-      ...(this.options.metadataOnly ? { accept: "application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1" } : {}),
+      ...(this.options.metadataOnly
+        ? { accept: "application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1" }
+        : {}),
     });
     this.abortCurrent = () => stream.destroy();
     if (status === 410) {

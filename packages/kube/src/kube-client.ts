@@ -34,7 +34,13 @@ export interface KubeClientOptions {
 
 /** What apply and create need of an object; everything else is sent as it is. */
 export interface ApplyObject extends ObjectRef {
-  metadata?: { name?: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string>; generateName?: string };
+  metadata?: {
+    name?: string;
+    namespace?: string;
+    labels?: Record<string, string>;
+    annotations?: Record<string, string>;
+    generateName?: string;
+  };
 }
 
 export interface Response {
@@ -71,7 +77,8 @@ export class KubeClient {
     const kc = new KubeConfig();
     try {
       if (options.kubeconfig === undefined) kc.loadFromCluster();
-      else if (options.kubeconfig.includes("apiVersion:") || options.kubeconfig.trimStart().startsWith("{")) kc.loadFromString(options.kubeconfig);
+      else if (options.kubeconfig.includes("apiVersion:") || options.kubeconfig.trimStart().startsWith("{"))
+        kc.loadFromString(options.kubeconfig);
       else kc.loadFromFile(options.kubeconfig);
       if (options.context) kc.setCurrentContext(options.context);
     } catch (err) {
@@ -85,7 +92,14 @@ export class KubeClient {
   async raw(
     method: string,
     path: string,
-    options: { body?: string; contentType?: string; query?: Record<string, string>; timeoutMs?: number; verb?: string; accept?: string } = {},
+    options: {
+      body?: string;
+      contentType?: string;
+      query?: Record<string, string>;
+      timeoutMs?: number;
+      verb?: string;
+      accept?: string;
+    } = {},
   ): Promise<{ status: number; stream: import("node:http").IncomingMessage }> {
     const query = options.query ?? {};
     const qs = new URLSearchParams(query).toString();
@@ -104,14 +118,32 @@ export class KubeClient {
         resolve({ status: res.statusCode ?? 0, stream: res });
       });
       const timeout = options.timeoutMs ?? this.timeoutMs;
-      if (timeout > 0) req.setTimeout(timeout, () => req.destroy(new Error(`no answer within ${timeout} ms`)));
-      req.on("error", (err) => reject(new Error(`cannot ${method} ${url.pathname}: ${err.message}`, { cause: err })));
+      if (timeout > 0)
+        req.setTimeout(timeout, () => req.destroy(new Error(`no answer within ${timeout} ms`)));
+      req.on("error", (err) =>
+        reject(new Error(`cannot ${method} ${url.pathname}: ${err.message}`, { cause: err })),
+      );
       req.end(options.body);
     });
   }
 
-  async call(method: string, path: string, options: { body?: unknown; contentType?: string; query?: Record<string, string>; verb?: string; accept?: string } = {}): Promise<unknown> {
-    const body = options.body === undefined ? undefined : typeof options.body === "string" ? options.body : JSON.stringify(options.body);
+  async call(
+    method: string,
+    path: string,
+    options: {
+      body?: unknown;
+      contentType?: string;
+      query?: Record<string, string>;
+      verb?: string;
+      accept?: string;
+    } = {},
+  ): Promise<unknown> {
+    const body =
+      options.body === undefined
+        ? undefined
+        : typeof options.body === "string"
+          ? options.body
+          : JSON.stringify(options.body);
     const { status, stream } = await this.raw(method, path, {
       ...(body === undefined ? {} : { body }),
       ...(options.contentType ? { contentType: options.contentType } : {}),
@@ -124,7 +156,11 @@ export class KubeClient {
     const parsed: unknown = text ? safeJson(text) : undefined;
     if (status >= 200 && status < 300) return parsed;
     const st = (parsed ?? {}) as { message?: string; reason?: string };
-    throw new ApiError(`${method} ${path}: ${st.message ?? (text.slice(0, 300) || `HTTP ${status}`)}`, status, st.reason ?? "");
+    throw new ApiError(
+      `${method} ${path}: ${st.message ?? (text.slice(0, 300) || `HTTP ${status}`)}`,
+      status,
+      st.reason ?? "",
+    );
   }
 
   get<T>(ref: ObjectRef & { name: string }): Promise<T> {
@@ -141,21 +177,47 @@ export class KubeClient {
     }
   }
 
-  list<T>(ref: ObjectRef, query: Record<string, string> = {}, accept?: string): Promise<{ metadata: { resourceVersion: string }; items: T[] }> {
-    return this.call("GET", resourcePath(ref), { query, verb: "list", ...(accept ? { accept } : {}) }) as Promise<{ metadata: { resourceVersion: string }; items: T[] }>;
+  list<T>(
+    ref: ObjectRef,
+    query: Record<string, string> = {},
+    accept?: string,
+  ): Promise<{ metadata: { resourceVersion: string }; items: T[] }> {
+    return this.call("GET", resourcePath(ref), {
+      query,
+      verb: "list",
+      ...(accept ? { accept } : {}),
+    }) as Promise<{ metadata: { resourceVersion: string }; items: T[] }>;
   }
 
   /** Server-side apply of a whole object we own, with one field manager. */
-  apply<T>(obj: ApplyObject, fieldManager: string, options: { force?: boolean; dryRun?: boolean; subresource?: string } = {}): Promise<T> {
+  apply<T>(
+    obj: ApplyObject,
+    fieldManager: string,
+    options: { force?: boolean; dryRun?: boolean; subresource?: string } = {},
+  ): Promise<T> {
     const meta = obj.metadata ?? {};
-    const ref = { apiVersion: obj.apiVersion, kind: obj.kind, ...(meta.name ? { name: meta.name } : {}), ...(meta.namespace ? { namespace: meta.namespace } : {}) };
+    const ref = {
+      apiVersion: obj.apiVersion,
+      kind: obj.kind,
+      ...(meta.name ? { name: meta.name } : {}),
+      ...(meta.namespace ? { namespace: meta.namespace } : {}),
+    };
     if (!ref.name) throw new Error(`cannot apply ${obj.kind}: metadata.name is missing`);
     const query: Record<string, string> = { fieldManager, force: String(options.force ?? true) };
     if (options.dryRun) query.dryRun = "All";
-    return this.call("PATCH", resourcePath(ref, options.subresource), { body: obj, contentType: PATCH_TYPES.apply, query }) as Promise<T>;
+    return this.call("PATCH", resourcePath(ref, options.subresource), {
+      body: obj,
+      contentType: PATCH_TYPES.apply,
+      query,
+    }) as Promise<T>;
   }
 
-  patch<T>(ref: ObjectRef & { name: string }, type: keyof typeof PATCH_TYPES, body: unknown, options: { subresource?: string; fieldManager?: string } = {}): Promise<T> {
+  patch<T>(
+    ref: ObjectRef & { name: string },
+    type: keyof typeof PATCH_TYPES,
+    body: unknown,
+    options: { subresource?: string; fieldManager?: string } = {},
+  ): Promise<T> {
     return this.call("PATCH", resourcePath(ref, options.subresource), {
       body,
       contentType: PATCH_TYPES[type],
@@ -164,14 +226,25 @@ export class KubeClient {
   }
 
   create<T>(obj: ApplyObject & { metadata: NonNullable<ApplyObject["metadata"]> }): Promise<T> {
-    const ref = { apiVersion: obj.apiVersion, kind: obj.kind, ...(obj.metadata.namespace ? { namespace: obj.metadata.namespace } : {}) };
+    const ref = {
+      apiVersion: obj.apiVersion,
+      kind: obj.kind,
+      ...(obj.metadata.namespace ? { namespace: obj.metadata.namespace } : {}),
+    };
     return this.call("POST", resourcePath(ref), { body: obj }) as Promise<T>;
   }
 
   /** DELETE that treats 404 as success; returns whether something was deleted. */
-  async delete(ref: ObjectRef & { name: string }, propagationPolicy?: "Background" | "Foreground" | "Orphan"): Promise<boolean> {
+  async delete(
+    ref: ObjectRef & { name: string },
+    propagationPolicy?: "Background" | "Foreground" | "Orphan",
+  ): Promise<boolean> {
     try {
-      await this.call("DELETE", resourcePath(ref), propagationPolicy ? { body: { kind: "DeleteOptions", apiVersion: "v1", propagationPolicy } } : {});
+      await this.call(
+        "DELETE",
+        resourcePath(ref),
+        propagationPolicy ? { body: { kind: "DeleteOptions", apiVersion: "v1", propagationPolicy } } : {},
+      );
       return true;
     } catch (err) {
       if (isNotFound(err)) return false;

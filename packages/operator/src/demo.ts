@@ -12,7 +12,8 @@ import { startOperator } from "./operator.ts";
  */
 const NAMESPACE = "openmcp-system";
 const ENVIRONMENT = "local";
-const say = (line: string): void => void process.stdout.write(`${new Date().toISOString().slice(11, 19)}  ${line}\n`);
+const say = (line: string): void =>
+  void process.stdout.write(`${new Date().toISOString().slice(11, 19)}  ${line}\n`);
 
 const example: Provider = {
   apiVersion: API_VERSION,
@@ -42,35 +43,57 @@ async function main(): Promise<void> {
   await installCrds(client, log);
   say("operator init: CRDs installed (kubectl get crd | grep openmcp)");
   await client.apply({ apiVersion: "v1", kind: "Namespace", metadata: { name: NAMESPACE } }, "demo");
-  const operator = await startOperator({ environment: ENVIRONMENT, namespace: NAMESPACE, kubeconfig: cp.kubeconfigPath }, log);
+  const operator = await startOperator(
+    { environment: ENVIRONMENT, namespace: NAMESPACE, kubeconfig: cp.kubeconfigPath },
+    log,
+  );
   stopAll.push(() => operator.stop());
   say(`operator run: watching providers, workloads go to namespace ${NAMESPACE}`);
 
   let last = "";
-  const watch = new Informer<Provider & { metadata: { name?: string } }>(client, { apiVersion: API_VERSION, kind: "ServiceProvider" }, {
-    onEvent: (_t, p) => {
-      const conds = (p.status?.conditions ?? []).map((c) => `${c.type}=${c.status}${c.reason ? `/${c.reason}` : ""}`).join(" ");
-      const line = `${p.kind}/${p.metadata.name}: phase=${p.status?.phase ?? "-"} ${conds}`;
-      if (line !== last) say(line);
-      last = line;
+  const watch = new Informer<Provider & { metadata: { name?: string } }>(
+    client,
+    { apiVersion: API_VERSION, kind: "ServiceProvider" },
+    {
+      onEvent: (_t, p) => {
+        const conds = (p.status?.conditions ?? [])
+          .map((c) => `${c.type}=${c.status}${c.reason ? `/${c.reason}` : ""}`)
+          .join(" ");
+        const line = `${p.kind}/${p.metadata.name}: phase=${p.status?.phase ?? "-"} ${conds}`;
+        if (line !== last) say(line);
+        last = line;
+      },
     },
-  });
+  );
   await watch.start();
   stopAll.push(() => watch.stop());
-  const jobs = new Informer(client, { apiVersion: "batch/v1", kind: "Job", namespace: NAMESPACE }, {
-    onEvent: (t, j) => {
-      const s = (j as { status?: { succeeded?: number; failed?: number } }).status;
-      say(`  Job ${j.metadata.name} ${t}${s?.succeeded ? " (succeeded)" : s?.failed ? ` (failed ${s.failed})` : ""}`);
+  const jobs = new Informer(
+    client,
+    { apiVersion: "batch/v1", kind: "Job", namespace: NAMESPACE },
+    {
+      onEvent: (t, j) => {
+        const s = (j as { status?: { succeeded?: number; failed?: number } }).status;
+        say(
+          `  Job ${j.metadata.name} ${t}${s?.succeeded ? " (succeeded)" : s?.failed ? ` (failed ${s.failed})` : ""}`,
+        );
+      },
     },
-  });
-  const deployments = new Informer(client, { apiVersion: "apps/v1", kind: "Deployment", namespace: NAMESPACE }, {
-    onEvent: (t, d) => {
-      const s = (d as { status?: { availableReplicas?: number } }).status;
-      say(`  Deployment ${d.metadata.name} ${t} (available ${s?.availableReplicas ?? 0})`);
+  );
+  const deployments = new Informer(
+    client,
+    { apiVersion: "apps/v1", kind: "Deployment", namespace: NAMESPACE },
+    {
+      onEvent: (t, d) => {
+        const s = (d as { status?: { availableReplicas?: number } }).status;
+        say(`  Deployment ${d.metadata.name} ${t} (available ${s?.availableReplicas ?? 0})`);
+      },
     },
-  });
+  );
   await Promise.all([jobs.start(), deployments.start()]);
-  stopAll.push(() => jobs.stop(), () => deployments.stop());
+  stopAll.push(
+    () => jobs.stop(),
+    () => deployments.stop(),
+  );
 
   say(`applying the example ServiceProvider:\n${toYaml(example).replace(/^/gm, "    ")}`);
   await client.apply(example, "demo");

@@ -5,7 +5,8 @@ import type { Registry } from "./metrics.ts";
 export function parseBindAddress(value: string, flag: string): { host: string; port: number } | undefined {
   if (value === "0" || value === "") return undefined;
   const m = /^(.*):(\d+)$/.exec(value);
-  if (!m || Number(m[2]) > 65535) throw new Error(`invalid value "${value}" for ${flag}: want [host]:port or 0 to disable`);
+  if (!m || Number(m[2]) > 65535)
+    throw new Error(`invalid value "${value}" for ${flag}: want [host]:port or 0 to disable`);
   return { host: m[1] || "0.0.0.0", port: Number(m[2]) };
 }
 
@@ -23,12 +24,22 @@ export async function serveHttp(
     res.writeHead(r.status, { "content-type": r.type ?? "text/plain; charset=utf-8" }).end(r.body);
   });
   await new Promise<void>((resolve, reject) => {
-    server.once("error", (err) => reject(new Error(`cannot listen on ${bind.host}:${bind.port}: ${err.message}`, { cause: err })));
+    server.once("error", (err) =>
+      reject(new Error(`cannot listen on ${bind.host}:${bind.port}: ${err.message}`, { cause: err })),
+    );
     server.listen(bind.port, bind.host, resolve);
   });
   return server;
 }
 
-export function metricsRoute(registry: Registry): Record<string, () => { status: number; body: string; type: string }> {
-  return { "/metrics": () => ({ status: 200, body: registry.render(), type: "text/plain; version=0.0.4; charset=utf-8" }) };
+export function metricsRoute(
+  registry: Registry,
+): Record<string, () => { status: number; body: string; type: string }> {
+  return {
+    "/metrics": () => ({
+      status: 200,
+      body: registry.render(),
+      type: "text/plain; version=0.0.4; charset=utf-8",
+    }),
+  };
 }

@@ -26,9 +26,16 @@ export async function installCrds(client: KubeClient, log: Logger, timeoutMs = 6
   const deadline = Date.now() + timeoutMs;
   for (const crd of crds) {
     for (;;) {
-      const live = await client.get<Crd>({ apiVersion: crd.apiVersion, kind: crd.kind, name: crd.metadata.name });
+      const live = await client.get<Crd>({
+        apiVersion: crd.apiVersion,
+        kind: crd.kind,
+        name: crd.metadata.name,
+      });
       if (live.status?.conditions?.some((c) => c.type === "Established" && c.status === "True")) break;
-      if (Date.now() > deadline) throw new Error(`CRD ${crd.metadata.name} was applied but is not Established after ${timeoutMs / 1000} s`);
+      if (Date.now() > deadline)
+        throw new Error(
+          `CRD ${crd.metadata.name} was applied but is not Established after ${timeoutMs / 1000} s`,
+        );
       await new Promise((r) => setTimeout(r, 200));
     }
   }

@@ -51,7 +51,12 @@ export class LeaderElector {
     this.options = options;
     this.log = log;
     this.callbacks = callbacks;
-    this.leaseRef = { apiVersion: "coordination.k8s.io/v1", kind: "Lease", namespace: options.namespace, name: options.name };
+    this.leaseRef = {
+      apiVersion: "coordination.k8s.io/v1",
+      kind: "Lease",
+      namespace: options.namespace,
+      name: options.name,
+    };
   }
 
   isLeader(): boolean {
@@ -74,7 +79,10 @@ export class LeaderElector {
         this.lastRenew = Date.now();
         if (!this.leading) {
           this.leading = true;
-          this.log.info("leader election won", { lease: `${this.options.namespace}/${this.options.name}`, identity: this.options.identity });
+          this.log.info("leader election won", {
+            lease: `${this.options.namespace}/${this.options.name}`,
+            identity: this.options.identity,
+          });
           this.callbacks.onStartedLeading();
         }
       }
@@ -83,10 +91,13 @@ export class LeaderElector {
     }
     if (this.leading && Date.now() - this.lastRenew > (this.options.renewDeadlineSeconds ?? 10) * 1000) {
       this.leading = false;
-      this.log.error("leader lease lost: renewal failed past the renew deadline", { lease: this.options.name });
+      this.log.error("leader lease lost: renewal failed past the renew deadline", {
+        lease: this.options.name,
+      });
       this.callbacks.onStoppedLeading();
     }
-    if (!this.stopped) this.timer = setTimeout(() => void this.tick(), (this.options.retryPeriodSeconds ?? 2) * 1000);
+    if (!this.stopped)
+      this.timer = setTimeout(() => void this.tick(), (this.options.retryPeriodSeconds ?? 2) * 1000);
   }
 
   private async tryAcquireOrRenew(): Promise<boolean> {
@@ -95,13 +106,22 @@ export class LeaderElector {
     const desired = (existing?: Lease): Lease => ({
       apiVersion: "coordination.k8s.io/v1",
       kind: "Lease",
-      metadata: { name: this.options.name, namespace: this.options.namespace, ...(existing?.metadata.resourceVersion ? { resourceVersion: existing.metadata.resourceVersion } : {}) },
+      metadata: {
+        name: this.options.name,
+        namespace: this.options.namespace,
+        ...(existing?.metadata.resourceVersion ? { resourceVersion: existing.metadata.resourceVersion } : {}),
+      },
       spec: {
         holderIdentity: this.options.identity,
         leaseDurationSeconds: Math.round(this.durationMs / 1000),
-        acquireTime: existing?.spec.holderIdentity === this.options.identity ? (existing.spec.acquireTime ?? micro(now)) : micro(now),
+        acquireTime:
+          existing?.spec.holderIdentity === this.options.identity
+            ? (existing.spec.acquireTime ?? micro(now))
+            : micro(now),
         renewTime: micro(now),
-        leaseTransitions: (existing?.spec.leaseTransitions ?? 0) + (existing?.spec.holderIdentity === this.options.identity ? 0 : existing ? 1 : 0),
+        leaseTransitions:
+          (existing?.spec.leaseTransitions ?? 0) +
+          (existing?.spec.holderIdentity === this.options.identity ? 0 : existing ? 1 : 0),
       },
     });
     if (!lease) {
@@ -124,7 +144,11 @@ export class LeaderElector {
       return false;
     }
     try {
-      await this.client.call("PUT", `/apis/coordination.k8s.io/v1/namespaces/${this.options.namespace}/leases/${this.options.name}`, { body: desired(lease), verb: "update" });
+      await this.client.call(
+        "PUT",
+        `/apis/coordination.k8s.io/v1/namespaces/${this.options.namespace}/leases/${this.options.name}`,
+        { body: desired(lease), verb: "update" },
+      );
       return true;
     } catch (err) {
       if (err instanceof ApiError && err.code === 409) return false;
@@ -141,10 +165,23 @@ export class LeaderElector {
     try {
       const lease = await this.client.find<Lease>(this.leaseRef);
       if (lease?.spec.holderIdentity === this.options.identity) {
-        await this.client.call("PUT", `/apis/coordination.k8s.io/v1/namespaces/${this.options.namespace}/leases/${this.options.name}`, {
-          body: { ...lease, spec: { ...lease.spec, holderIdentity: null, renewTime: null, acquireTime: null, leaseDurationSeconds: 1 } },
-          verb: "update",
-        });
+        await this.client.call(
+          "PUT",
+          `/apis/coordination.k8s.io/v1/namespaces/${this.options.namespace}/leases/${this.options.name}`,
+          {
+            body: {
+              ...lease,
+              spec: {
+                ...lease.spec,
+                holderIdentity: null,
+                renewTime: null,
+                acquireTime: null,
+                leaseDurationSeconds: 1,
+              },
+            },
+            verb: "update",
+          },
+        );
         this.log.info("leader lease released", { lease: this.options.name });
       }
     } catch (err) {

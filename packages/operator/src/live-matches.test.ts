@@ -4,13 +4,24 @@ import { liveMatches } from "./live-matches.ts";
 
 describe("liveMatches", () => {
   const cases: [string, unknown, unknown, boolean][] = [
-    ["server defaults are ignored", { a: 1, b: { c: "x" } }, { a: 1, b: { c: "x", d: "default" }, e: 2 }, true],
+    [
+      "server defaults are ignored",
+      { a: 1, b: { c: "x" } },
+      { a: 1, b: { c: "x", d: "default" }, e: 2 },
+      true,
+    ],
     ["a changed value is seen", { a: 1 }, { a: 2 }, false],
     ["a missing field is seen", { a: { b: 1 } }, { a: {} }, false],
-    ["lists compare element-wise and by length", [{ n: "A" }, { n: "B" }], [{ n: "A", x: 1 }, { n: "B" }], true],
+    [
+      "lists compare element-wise and by length",
+      [{ n: "A" }, { n: "B" }],
+      [{ n: "A", x: 1 }, { n: "B" }],
+      true,
+    ],
     ["a longer live list differs", [{ n: "A" }], [{ n: "A" }, { n: "B" }], false],
     ["list order matters", [1, 2], [2, 1], false],
     ["null vs object differs", { a: null }, { a: {} }, false],
   ];
-  for (const [name, desired, live, want] of cases) it(name, () => assert.equal(liveMatches(desired, live), want));
+  for (const [name, desired, live, want] of cases)
+    it(name, () => assert.equal(liveMatches(desired, live), want));
 });

@@ -9,9 +9,15 @@ export function liveMatches(desired: unknown, live: unknown): boolean {
     return typeof desired === "number" && typeof live === "string" ? String(desired) === live : false;
   }
   if (Array.isArray(desired)) {
-    return Array.isArray(live) && desired.length === live.length && desired.every((d, i) => liveMatches(d, live[i]));
+    return (
+      Array.isArray(live) &&
+      desired.length === live.length &&
+      desired.every((d, i) => liveMatches(d, live[i]))
+    );
   }
   if (Array.isArray(live)) return false;
   const l = live as Record<string, unknown>;
-  return Object.entries(desired as Record<string, unknown>).every(([k, v]) => v === undefined || liveMatches(v, l[k]));
+  return Object.entries(desired as Record<string, unknown>).every(
+    ([k, v]) => v === undefined || liveMatches(v, l[k]),
+  );
 }

@@ -22,7 +22,13 @@ export function createLogger(
 ): Logger {
   const log = (at: LogLevel, msg: string, fields?: Record<string, unknown>): void => {
     if (RANK[at] > RANK[level]) return;
-    const entry: Record<string, unknown> = { ts: new Date().toISOString(), level: at.toLowerCase(), msg, ...base, ...fields };
+    const entry: Record<string, unknown> = {
+      ts: new Date().toISOString(),
+      level: at.toLowerCase(),
+      msg,
+      ...base,
+      ...fields,
+    };
     for (const [k, v] of Object.entries(entry)) if (v instanceof Error) entry[k] = v.message;
     write(`${JSON.stringify(entry)}\n`);
   };

@@ -60,7 +60,8 @@ function parse(argv: string[]) {
 
 function positiveInt(value: string, flag: string): number {
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new UsageError(`invalid value "${value}" for ${flag}: must be a whole number ≥ 1`);
+  if (!Number.isInteger(n) || n < 1)
+    throw new UsageError(`invalid value "${value}" for ${flag}: must be a whole number ≥ 1`);
   return n;
 }
 
@@ -80,14 +81,20 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
   }
   let log: Logger;
   try {
-    if (command !== "init" && command !== "run") throw new UsageError(`unknown command "${command}": want init or run`);
+    if (command !== "init" && command !== "run")
+      throw new UsageError(`unknown command "${command}": want init or run`);
     if (positionals.length > 1) throw new UsageError(`unexpected argument "${positionals[1]}"`);
     if (!values.environment) throw new UsageError("missing required flag --environment");
     const level = parseLogLevel(values.verbosity);
-    if (!level) throw new UsageError(`invalid value "${values.verbosity}" for --verbosity: must be one of ERROR, INFO, DEBUG`);
+    if (!level)
+      throw new UsageError(
+        `invalid value "${values.verbosity}" for --verbosity: must be one of ERROR, INFO, DEBUG`,
+      );
     log = createLogger(level).with({ logger: "openmcp-operator" });
     if (values["pod-security"] !== "restricted" && values["pod-security"] !== "none") {
-      throw new UsageError(`invalid value "${values["pod-security"]}" for --pod-security: must be restricted or none`);
+      throw new UsageError(
+        `invalid value "${values["pod-security"]}" for --pod-security: must be restricted or none`,
+      );
     }
     const kubeconfig = values.kubeconfig;
     if (command === "init") {
@@ -97,7 +104,10 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
       return 0;
     }
     const namespace = env.POD_NAMESPACE;
-    if (!namespace) throw new UsageError("environment variable POD_NAMESPACE is not set: it names the system namespace for provider workloads");
+    if (!namespace)
+      throw new UsageError(
+        "environment variable POD_NAMESPACE is not set: it names the system namespace for provider workloads",
+      );
     const operator = await startOperator(
       {
         environment: values.environment,
@@ -115,7 +125,11 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
       },
       log,
     );
-    log.info("operator running", { environment: values.environment, namespace, leaderElect: values["leader-elect"] });
+    log.info("operator running", {
+      environment: values.environment,
+      namespace,
+      leaderElect: values["leader-elect"],
+    });
     await new Promise<void>((resolve) => {
       process.once("SIGINT", () => resolve());
       process.once("SIGTERM", () => resolve());
@@ -128,14 +142,19 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
       process.stderr.write(`openmcp-operator: ${err.message}\nRun "openmcp-operator --help" for usage.\n`);
       return 2;
     }
-    process.stderr.write(`${JSON.stringify({ ts: new Date().toISOString(), level: "error", msg: "operator failed", error: (err as Error).message })}\n`);
+    process.stderr.write(
+      `${JSON.stringify({ ts: new Date().toISOString(), level: "error", msg: "operator failed", error: (err as Error).message })}\n`,
+    );
     return 1;
   }
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  main(process.argv.slice(2)).then((code) => process.exit(code), (err: unknown) => {
-    process.stderr.write(`openmcp-operator: ${String(err)}\n`);
-    process.exit(1);
-  });
+  main(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (err: unknown) => {
+      process.stderr.write(`openmcp-operator: ${String(err)}\n`);
+      process.exit(1);
+    },
+  );
 }

@@ -4,7 +4,9 @@ type Labels = Record<string, string>;
 
 function labelKey(labels: Labels): string {
   const entries = Object.entries(labels).sort(([a], [b]) => a.localeCompare(b));
-  return entries.map(([k, v]) => `${k}="${v.replaceAll("\\", "\\\\").replaceAll('"', '\\"').replaceAll("\n", "\\n")}"`).join(",");
+  return entries
+    .map(([k, v]) => `${k}="${v.replaceAll("\\", "\\\\").replaceAll('"', '\\"').replaceAll("\n", "\\n")}"`)
+    .join(",");
 }
 
 interface Metric {
@@ -61,7 +63,8 @@ export class Gauge implements Metric {
   /** Removes every series whose labels include all of `match`. */
   deleteMatching(match: Labels): void {
     const parts = Object.entries(match).map(([k, v]) => labelKey({ [k]: v }));
-    for (const key of [...this.values.keys()]) if (parts.every((p) => key.split(",").includes(p))) this.values.delete(key);
+    for (const key of [...this.values.keys()])
+      if (parts.every((p) => key.split(",").includes(p))) this.values.delete(key);
   }
   render(): string[] {
     return [...this.values].map(([k, v]) => `${this.name}${k ? `{${k}}` : ""} ${v}`);
@@ -74,7 +77,11 @@ export class Histogram implements Metric {
   readonly name: string;
   readonly help: string;
   readonly bounds: number[];
-  constructor(name: string, help: string, bounds: number[] = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]) {
+  constructor(
+    name: string,
+    help: string,
+    bounds: number[] = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+  ) {
     this.name = name;
     this.help = help;
     this.bounds = bounds;
@@ -126,14 +133,39 @@ export class Registry {
 export function createOperatorMetrics(registry = new Registry()) {
   return {
     registry,
-    reconcileTotal: registry.register(new Counter("openmcp_reconcile_total", "Reconciles by kind and result (success, error, requeue).")),
-    reconcileDuration: registry.register(new Histogram("openmcp_reconcile_duration_seconds", "Duration of one reconcile by kind.")),
-    reconcileErrors: registry.register(new Counter("openmcp_reconcile_errors_total", "Failed reconciles by kind.")),
-    queueDepth: registry.register(new Gauge("openmcp_workqueue_depth", "Keys waiting in the work queue by kind.")),
-    apiRequests: registry.register(new Counter("openmcp_api_requests_total", "Requests to the Kubernetes API by verb and status code.")),
-    writesSkipped: registry.register(new Counter("openmcp_apply_skipped_total", "Applies skipped because the live object already matched, by kind of object.")),
-    providerReady: registry.register(new Gauge("openmcp_provider_ready", "1 when the provider's Ready condition is True, by kind, name and image.")),
-    providerInitialized: registry.register(new Gauge("openmcp_provider_initialized", "1 when the provider's Initialized condition is True, by kind, name and image.")),
+    reconcileTotal: registry.register(
+      new Counter("openmcp_reconcile_total", "Reconciles by kind and result (success, error, requeue)."),
+    ),
+    reconcileDuration: registry.register(
+      new Histogram("openmcp_reconcile_duration_seconds", "Duration of one reconcile by kind."),
+    ),
+    reconcileErrors: registry.register(
+      new Counter("openmcp_reconcile_errors_total", "Failed reconciles by kind."),
+    ),
+    queueDepth: registry.register(
+      new Gauge("openmcp_workqueue_depth", "Keys waiting in the work queue by kind."),
+    ),
+    apiRequests: registry.register(
+      new Counter("openmcp_api_requests_total", "Requests to the Kubernetes API by verb and status code."),
+    ),
+    writesSkipped: registry.register(
+      new Counter(
+        "openmcp_apply_skipped_total",
+        "Applies skipped because the live object already matched, by kind of object.",
+      ),
+    ),
+    providerReady: registry.register(
+      new Gauge(
+        "openmcp_provider_ready",
+        "1 when the provider's Ready condition is True, by kind, name and image.",
+      ),
+    ),
+    providerInitialized: registry.register(
+      new Gauge(
+        "openmcp_provider_initialized",
+        "1 when the provider's Initialized condition is True, by kind, name and image.",
+      ),
+    ),
     isLeader: registry.register(new Gauge("openmcp_leader", "1 while this process holds the leader lease.")),
   };
 }

@@ -9,7 +9,14 @@ import {
   type Provider,
   type Service,
 } from "@openmcp-ts/contract";
-import { condition, eventually, providerRef, startOperatorHarness, testProvider, type OperatorHarness } from "./test-harness.ts";
+import {
+  condition,
+  eventually,
+  providerRef,
+  startOperatorHarness,
+  testProvider,
+  type OperatorHarness,
+} from "./test-harness.ts";
 
 /**
  * Acceptance scenarios of the reference (§10) against a real kube-apiserver. There is no
@@ -25,32 +32,50 @@ describe("operator against a real apiserver", () => {
   });
 
   const ns = (): string => h.namespace;
-  const getProvider = (kind: Provider["kind"], name: string): Promise<Provider | undefined> => h.client.find<Provider>(providerRef(kind, name));
-  const getJob = (name: string): Promise<Job | undefined> => h.client.find<Job>({ apiVersion: "batch/v1", kind: "Job", namespace: ns(), name });
+  const getProvider = (kind: Provider["kind"], name: string): Promise<Provider | undefined> =>
+    h.client.find<Provider>(providerRef(kind, name));
+  const getJob = (name: string): Promise<Job | undefined> =>
+    h.client.find<Job>({ apiVersion: "batch/v1", kind: "Job", namespace: ns(), name });
   const getDeployment = (name: string): Promise<Deployment | undefined> =>
     h.client.find<Deployment>({ apiVersion: "apps/v1", kind: "Deployment", namespace: ns(), name });
 
   async function completeJob(name: string): Promise<void> {
     const now = new Date().toISOString().replace(/\.\d+Z$/, "Z");
-    await h.client.patch({ apiVersion: "batch/v1", kind: "Job", namespace: ns(), name }, "merge", {
-      status: {
-        startTime: now,
-        completionTime: now,
-        succeeded: 1,
-        conditions: [
-          { type: "SuccessCriteriaMet", status: "True", lastTransitionTime: now, lastProbeTime: now },
-          { type: "Complete", status: "True", lastTransitionTime: now, lastProbeTime: now },
-        ],
+    await h.client.patch(
+      { apiVersion: "batch/v1", kind: "Job", namespace: ns(), name },
+      "merge",
+      {
+        status: {
+          startTime: now,
+          completionTime: now,
+          succeeded: 1,
+          conditions: [
+            { type: "SuccessCriteriaMet", status: "True", lastTransitionTime: now, lastProbeTime: now },
+            { type: "Complete", status: "True", lastTransitionTime: now, lastProbeTime: now },
+          ],
+        },
       },
-    }, { subresource: "status" });
+      { subresource: "status" },
+    );
   }
 
   async function makeDeploymentAvailable(name: string): Promise<void> {
     const d = (await getDeployment(name))!;
     const r = d.spec.replicas ?? 1;
-    await h.client.patch({ apiVersion: "apps/v1", kind: "Deployment", namespace: ns(), name }, "merge", {
-      status: { observedGeneration: d.metadata.generation, replicas: r, updatedReplicas: r, availableReplicas: r, readyReplicas: r },
-    }, { subresource: "status" });
+    await h.client.patch(
+      { apiVersion: "apps/v1", kind: "Deployment", namespace: ns(), name },
+      "merge",
+      {
+        status: {
+          observedGeneration: d.metadata.generation,
+          replicas: r,
+          updatedReplicas: r,
+          availableReplicas: r,
+          readyReplicas: r,
+        },
+      },
+      { subresource: "status" },
+    );
   }
 
   it("installs a ClusterProvider: init objects first, then the Deployment, then Ready (scenarios 4, 7, 8)", async () => {
@@ -72,7 +97,10 @@ describe("operator against a real apiserver", () => {
       ["RoleBinding", "rbac.authorization.k8s.io/v1", `cp-${name}-init`, true],
       ["ClusterRoleBinding", "rbac.authorization.k8s.io/v1", `openmcp.cloud:cp-${name}-init`, false],
     ] as const) {
-      assert.ok(await h.client.find({ apiVersion, kind, name: objName, ...(namespaced ? { namespace: ns() } : {}) }), `${kind} ${objName} exists`);
+      assert.ok(
+        await h.client.find({ apiVersion, kind, name: objName, ...(namespaced ? { namespace: ns() } : {}) }),
+        `${kind} ${objName} exists`,
+      );
     }
     const progressing = await eventually("InitRunning status", async () => {
       const p = await getProvider("ClusterProvider", name);
@@ -95,14 +123,23 @@ describe("operator against a real apiserver", () => {
       "--metrics-bind-address=:8080",
       "--metrics-secure=false",
     ]);
-    assert.ok(await h.client.find<Service>({ apiVersion: "v1", kind: "Service", namespace: ns(), name: `cp-${name}-metrics` }));
+    assert.ok(
+      await h.client.find<Service>({
+        apiVersion: "v1",
+        kind: "Service",
+        namespace: ns(),
+        name: `cp-${name}-metrics`,
+      }),
+    );
     const notReady = await eventually("ProviderNotReady", async () => {
       const p = await getProvider("ClusterProvider", name);
       return condition(p, "Ready")?.reason === "ProviderNotReady" ? p : undefined;
     });
     assert.equal(condition(notReady, "Initialized")?.status, "True");
     assert.match(condition(notReady, "Ready")!.message, /^Waiting for provider to become ready: /);
-    assert.deepEqual(notReady.status?.metrics, { serviceRef: { name: `cp-${name}-metrics`, namespace: ns() } });
+    assert.deepEqual(notReady.status?.metrics, {
+      serviceRef: { name: `cp-${name}-metrics`, namespace: ns() },
+    });
 
     await makeDeploymentAvailable(`cp-${name}`);
     const ready = await eventually("Ready", async () => {
@@ -120,7 +157,9 @@ describe("operator against a real apiserver", () => {
     await h.operator.controller.idle();
     const before = h.writes();
     // Touch every watched object type by re-queuing the provider through an unrelated label change.
-    await h.client.patch(providerRef("ClusterProvider", "cluster-provider-test-01"), "merge", { metadata: { labels: { touched: "yes" } } });
+    await h.client.patch(providerRef("ClusterProvider", "cluster-provider-test-01"), "merge", {
+      metadata: { labels: { touched: "yes" } },
+    });
     await new Promise((r) => setTimeout(r, 1500));
     await h.operator.controller.idle();
     assert.equal(h.writes() - before, 0, "a no-op reconcile wrote to the API");
@@ -131,7 +170,12 @@ describe("operator against a real apiserver", () => {
     await h.client.apply(testProvider("ServiceProvider", name), "test");
     await eventually("init Job", () => getJob(`sp-${name}-init`));
     const resources = [{ group: "example.services.openmcp.cloud", version: "v1alpha1", kind: "Example" }];
-    await h.client.patch(providerRef("ServiceProvider", name), "merge", { status: { resources } }, { subresource: "status" });
+    await h.client.patch(
+      providerRef("ServiceProvider", name),
+      "merge",
+      { status: { resources } },
+      { subresource: "status" },
+    );
     await completeJob(`sp-${name}-init`);
     await eventually("Deployment", () => getDeployment(`sp-${name}`));
     await makeDeploymentAvailable(`sp-${name}`);
@@ -149,7 +193,9 @@ describe("operator against a real apiserver", () => {
     await completeJob(`ps-${name}-init`);
     await eventually("Deployment", () => getDeployment(`ps-${name}`));
     await makeDeploymentAvailable(`ps-${name}`);
-    await eventually("Ready", async () => ((await getProvider("PlatformService", name))?.status?.phase === "Ready" ? true : undefined));
+    await eventually("Ready", async () =>
+      (await getProvider("PlatformService", name))?.status?.phase === "Ready" ? true : undefined,
+    );
     const firstHash = (await getJob(`ps-${name}-init`))!.metadata.annotations![ANNOTATION_INIT_HASH];
 
     await h.client.apply(testProvider("PlatformService", name, { runReplicas: 3 }), "test");
@@ -158,9 +204,16 @@ describe("operator against a real apiserver", () => {
       return d?.spec.replicas === 3 ? d : undefined;
     });
     assert.ok(scaled.spec.template.spec.containers[0]!.args!.includes("--leader-elect=true"));
-    assert.equal((await getJob(`ps-${name}-init`))!.metadata.annotations![ANNOTATION_INIT_HASH], firstHash, "runReplicas does not re-run init");
+    assert.equal(
+      (await getJob(`ps-${name}-init`))!.metadata.annotations![ANNOTATION_INIT_HASH],
+      firstHash,
+      "runReplicas does not re-run init",
+    );
 
-    await h.client.apply(testProvider("PlatformService", name, { runReplicas: 3, image: "test-image:v0.2.0" }), "test");
+    await h.client.apply(
+      testProvider("PlatformService", name, { runReplicas: 3, image: "test-image:v0.2.0" }),
+      "test",
+    );
     const newJob = await eventually("new init Job", async () => {
       const j = await getJob(`ps-${name}-init`);
       return j && j.metadata.annotations?.[ANNOTATION_INIT_HASH] !== firstHash ? j : undefined;
@@ -168,7 +221,11 @@ describe("operator against a real apiserver", () => {
     assert.equal(newJob.spec.template.spec.containers[0]!.image, "test-image:v0.2.0");
     const during = await getProvider("PlatformService", name);
     assert.equal(condition(during, "Initialized")?.status, "False");
-    assert.equal((await getDeployment(`ps-${name}`))!.spec.template.spec.containers[0]!.image, "test-image:v0.1.0", "old Deployment keeps serving");
+    assert.equal(
+      (await getDeployment(`ps-${name}`))!.spec.template.spec.containers[0]!.image,
+      "test-image:v0.1.0",
+      "old Deployment keeps serving",
+    );
 
     await completeJob(`ps-${name}-init`);
     await eventually("Deployment rolled to v0.2.0", async () => {
@@ -179,7 +236,13 @@ describe("operator against a real apiserver", () => {
 
   it("does nothing for a provider annotated ignore, and resumes on reconcile (scenarios 26, 27)", async () => {
     const name = "ignored-provider";
-    await h.client.apply({ ...testProvider("ServiceProvider", name), metadata: { name, annotations: { [ANNOTATION_OPERATION]: "ignore" } } }, "test");
+    await h.client.apply(
+      {
+        ...testProvider("ServiceProvider", name),
+        metadata: { name, annotations: { [ANNOTATION_OPERATION]: "ignore" } },
+      },
+      "test",
+    );
     await new Promise((r) => setTimeout(r, 1000));
     await h.operator.controller.idle();
     const p = await getProvider("ServiceProvider", name);
@@ -187,7 +250,9 @@ describe("operator against a real apiserver", () => {
     assert.equal(p?.status, undefined);
     assert.equal(await getJob(`sp-${name}-init`), undefined);
 
-    await h.client.patch(providerRef("ServiceProvider", name), "merge", { metadata: { annotations: { [ANNOTATION_OPERATION]: "reconcile" } } });
+    await h.client.patch(providerRef("ServiceProvider", name), "merge", {
+      metadata: { annotations: { [ANNOTATION_OPERATION]: "reconcile" } },
+    });
     await eventually("init Job after reconcile annotation", () => getJob(`sp-${name}-init`));
     const after = await eventually("annotation removed", async () => {
       const q = await getProvider("ServiceProvider", name);
@@ -202,17 +267,32 @@ describe("operator against a real apiserver", () => {
       ["bad verbosity", { verbosity: "TRACE" as "INFO" }, /spec\.verbosity/],
       ["zero replicas", { runReplicas: 0 }, /spec\.runReplicas/],
       ["reserved env", { env: [{ name: "POD_NAMESPACE", value: "x" }] }, /spec\.env|POD_NAMESPACE/],
-      ["duplicate env", { env: [{ name: "A", value: "1" }, { name: "A", value: "2" }] }, /spec\.env/],
+      [
+        "duplicate env",
+        {
+          env: [
+            { name: "A", value: "1" },
+            { name: "A", value: "2" },
+          ],
+        },
+        /spec\.env/,
+      ],
     ];
     for (const [what, spec, pattern] of cases) {
-      await assert.rejects(h.client.apply(testProvider("ServiceProvider", `invalid-${what.replaceAll(" ", "-")}`, spec), "test"), pattern, what);
+      await assert.rejects(
+        h.client.apply(testProvider("ServiceProvider", `invalid-${what.replaceAll(" ", "-")}`, spec), "test"),
+        pattern,
+        what,
+      );
     }
   });
 
   it("deletes everything it created and releases the provider (scenarios 31, 32)", async () => {
     const name = "cluster-provider-test-01";
     await h.client.delete(providerRef("ClusterProvider", name));
-    await eventually("provider gone", async () => ((await getProvider("ClusterProvider", name)) ? undefined : true));
+    await eventually("provider gone", async () =>
+      (await getProvider("ClusterProvider", name)) ? undefined : true,
+    );
     for (const [kind, apiVersion, objName, namespaced] of [
       ["Deployment", "apps/v1", `cp-${name}`, true],
       ["Job", "batch/v1", `cp-${name}-init`, true],
@@ -224,7 +304,12 @@ describe("operator against a real apiserver", () => {
       ["ClusterRoleBinding", "rbac.authorization.k8s.io/v1", `openmcp.cloud:cp-${name}`, false],
       ["ClusterRoleBinding", "rbac.authorization.k8s.io/v1", `openmcp.cloud:cp-${name}-init`, false],
     ] as const) {
-      const live = await h.client.find<{ metadata: { deletionTimestamp?: string } }>({ apiVersion, kind, name: objName, ...(namespaced ? { namespace: ns() } : {}) });
+      const live = await h.client.find<{ metadata: { deletionTimestamp?: string } }>({
+        apiVersion,
+        kind,
+        name: objName,
+        ...(namespaced ? { namespace: ns() } : {}),
+      });
       assert.ok(!live || live.metadata.deletionTimestamp, `${kind} ${objName} is deleted`);
     }
   });

@@ -48,7 +48,8 @@ export async function startOperator(options: OperatorOptions, log: Logger): Prom
     servers.push(
       await serveHttp(health, {
         "/healthz": () => ({ status: 200, body: "ok\n" }),
-        "/readyz": () => (ready ? { status: 200, body: "ok\n" } : { status: 503, body: "caches not synced\n" }),
+        "/readyz": () =>
+          ready ? { status: 200, body: "ok\n" } : { status: 503, body: "caches not synced\n" },
       }),
     );
   }

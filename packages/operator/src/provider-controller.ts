@@ -24,7 +24,15 @@ import {
   type ProviderStatus,
   type Service,
 } from "@openmcp-ts/contract";
-import { buildStatusPatch, planFailure, planReconcile, type FailureStep, type ObjectReference, type Plan } from "@openmcp-ts/reconciler";
+import {
+  buildStatusPatch,
+  failureStepFor,
+  planFailure,
+  planReconcile,
+  type FailureStep,
+  type ObjectReference,
+  type Plan,
+} from "@openmcp-ts/reconciler";
 import { RenderError, renderInitObjects, renderRunObjects, type RenderContext } from "@openmcp-ts/render";
 import { ApiError, Informer, WorkQueue, type CachedObject, type KubeClient } from "@openmcp-ts/kube";
 import { liveMatches } from "./live-matches.ts";
@@ -67,7 +75,14 @@ class StepError extends Error {
   readonly code: number | undefined;
   readonly action: "apply" | "delete";
   readonly object: ObjectReference;
-  constructor(message: string, step: FailureStep, code: number | undefined, action: "apply" | "delete", object: ObjectReference, options?: ErrorOptions) {
+  constructor(
+    message: string,
+    step: FailureStep,
+    code: number | undefined,
+    action: "apply" | "delete",
+    object: ObjectReference,
+    options?: ErrorOptions,
+  ) {
     super(message, options);
     this.step = step;
     this.code = code;
@@ -105,39 +120,58 @@ export class ProviderController {
 
   /** Starts the informers (caches fill even on a follower, so fail-over is fast). */
   async startInformers(): Promise<void> {
-    const onError = (what: string) => (err: Error) => this.log.error("watch failed, retrying", { resource: what, error: err.message });
+    const onError = (what: string) => (err: Error) =>
+      this.log.error("watch failed, retrying", { resource: what, error: err.message });
     for (const kind of PROVIDER_KINDS) {
-      const informer = new Informer<Obj & Provider>(this.client, { apiVersion: API_VERSION, kind }, {
-        onEvent: (_type, obj) => this.enqueue(kind, obj.metadata.name!),
-        onError: onError(kind),
-      });
+      const informer = new Informer<Obj & Provider>(
+        this.client,
+        { apiVersion: API_VERSION, kind },
+        {
+          onEvent: (_type, obj) => this.enqueue(kind, obj.metadata.name!),
+          onError: onError(kind),
+        },
+      );
       this.providers.set(kind, informer);
     }
     for (const ref of OWNED_NAMESPACED) {
       this.owned.set(
         ref.kind,
-        new Informer<Obj>(this.client, { ...ref, namespace: this.options.namespace }, {
-          labelSelector: MANAGED_SELECTOR,
-          onEvent: (_t, obj) => this.enqueueOwner(obj),
-          onError: onError(ref.kind),
-        }),
+        new Informer<Obj>(
+          this.client,
+          { ...ref, namespace: this.options.namespace },
+          {
+            labelSelector: MANAGED_SELECTOR,
+            onEvent: (_t, obj) => this.enqueueOwner(obj),
+            onError: onError(ref.kind),
+          },
+        ),
       );
     }
     this.owned.set(
       "ClusterRoleBinding",
-      new Informer<Obj>(this.client, { apiVersion: "rbac.authorization.k8s.io/v1", kind: "ClusterRoleBinding" }, {
-        labelSelector: MANAGED_SELECTOR,
-        onEvent: (_t, obj) => this.enqueueOwner(obj),
-        onError: onError("ClusterRoleBinding"),
-      }),
+      new Informer<Obj>(
+        this.client,
+        { apiVersion: "rbac.authorization.k8s.io/v1", kind: "ClusterRoleBinding" },
+        {
+          labelSelector: MANAGED_SELECTOR,
+          onEvent: (_t, obj) => this.enqueueOwner(obj),
+          onError: onError("ClusterRoleBinding"),
+        },
+      ),
     );
     // Webhook TLS secrets are created by providers, not by us: watch their metadata only.
-    this.webhookSecrets = new Informer<Obj>(this.client, { apiVersion: "v1", kind: "Secret", namespace: this.options.namespace }, {
-      metadataOnly: true,
-      onEvent: (_t, obj) => this.enqueueWebhookOwner(obj.metadata.name ?? ""),
-      onError: onError("Secret"),
-    });
-    await Promise.all([...this.providers.values(), ...this.owned.values(), this.webhookSecrets].map((i) => i.start()));
+    this.webhookSecrets = new Informer<Obj>(
+      this.client,
+      { apiVersion: "v1", kind: "Secret", namespace: this.options.namespace },
+      {
+        metadataOnly: true,
+        onEvent: (_t, obj) => this.enqueueWebhookOwner(obj.metadata.name ?? ""),
+        onError: onError("Secret"),
+      },
+    );
+    await Promise.all(
+      [...this.providers.values(), ...this.owned.values(), this.webhookSecrets].map((i) => i.start()),
+    );
   }
 
   /** Begins reconciling (as leader); every known provider is queued once. */
@@ -149,7 +183,12 @@ export class ProviderController {
         workers: this.options.workers,
         process: (name) => this.reconcile(kind, name),
         onError: (name, err, retryInMs) =>
-          this.log.error("reconcile failed", { kind, name, error: err instanceof Error ? err.message : String(err), retryInMs }),
+          this.log.error("reconcile failed", {
+            kind,
+            name,
+            error: err instanceof Error ? err.message : String(err),
+            retryInMs,
+          }),
       });
       this.queues.set(kind, queue);
       for (const p of this.providers.get(kind)!.list()) queue.add(p.metadata.name!);
@@ -165,7 +204,13 @@ export class ProviderController {
 
   async stop(): Promise<void> {
     this.stopWorkers();
-    await Promise.all([...this.providers.values(), ...this.owned.values(), ...(this.webhookSecrets ? [this.webhookSecrets] : [])].map((i) => i.stop()));
+    await Promise.all(
+      [
+        ...this.providers.values(),
+        ...this.owned.values(),
+        ...(this.webhookSecrets ? [this.webhookSecrets] : []),
+      ].map((i) => i.stop()),
+    );
   }
 
   /** Resolves when no reconcile is queued or running (for tests and benchmarks). */
@@ -187,7 +232,8 @@ export class ProviderController {
     if (!secretName.endsWith("-webhook-tls")) return;
     for (const [kind, informer] of this.providers) {
       for (const p of informer.list()) {
-        if (providerObjectNames(kind, p.metadata.name!).webhookSecret === secretName) this.enqueue(kind, p.metadata.name!);
+        if (providerObjectNames(kind, p.metadata.name!).webhookSecret === secretName)
+          this.enqueue(kind, p.metadata.name!);
       }
     }
   }
@@ -208,7 +254,10 @@ export class ProviderController {
     const log = this.log.with({ kind, name });
     try {
       const result = await this.reconcileOnce(kind, name, log);
-      this.metrics.reconcileTotal.inc({ kind, result: result?.requeueAfterMs === undefined ? "success" : "requeue" });
+      this.metrics.reconcileTotal.inc({
+        kind,
+        result: result?.requeueAfterMs === undefined ? "success" : "requeue",
+      });
       return result;
     } catch (err) {
       this.metrics.reconcileTotal.inc({ kind, result: "error" });
@@ -219,7 +268,11 @@ export class ProviderController {
     }
   }
 
-  private async reconcileOnce(kind: ProviderKind, name: string, log: Logger): Promise<{ requeueAfterMs?: number } | undefined> {
+  private async reconcileOnce(
+    kind: ProviderKind,
+    name: string,
+    log: Logger,
+  ): Promise<{ requeueAfterMs?: number } | undefined> {
     const provider = this.providers.get(kind)!.get(name);
     if (!provider) {
       this.metrics.providerReady.deleteMatching({ kind, name });
@@ -234,9 +287,12 @@ export class ProviderController {
       const ctx: RenderContext = {
         environment: this.options.environment,
         namespace: this.options.namespace,
-        webhookSecretPresent: this.webhookSecrets?.get(names.webhookSecret, this.options.namespace) !== undefined,
+        webhookSecretPresent:
+          this.webhookSecrets?.get(names.webhookSecret, this.options.namespace) !== undefined,
         ...(this.options.securityContext ? { securityContext: this.options.securityContext } : {}),
-        ...(this.options.providerClusterRole ? { providerClusterRole: this.options.providerClusterRole } : {}),
+        ...(this.options.providerClusterRole
+          ? { providerClusterRole: this.options.providerClusterRole }
+          : {}),
       };
       try {
         desired = { init: renderInitObjects(provider, ctx), run: renderRunObjects(provider, ctx) };
@@ -253,7 +309,11 @@ export class ProviderController {
         initJob: this.cached<Job>("Job", names.init),
         initPods: this.podsWith({ "batch.kubernetes.io/job-name": names.init }),
         deployment: this.cached<Deployment>("Deployment", names.run),
-        runPods: this.podsWith({ [LABEL_NAME]: kind, [LABEL_INSTANCE]: name, [LABEL_COMPONENT]: COMPONENT_CONTROLLER }),
+        runPods: this.podsWith({
+          [LABEL_NAME]: kind,
+          [LABEL_INSTANCE]: name,
+          [LABEL_COMPONENT]: COMPONENT_CONTROLLER,
+        }),
         metricsService: this.cached<Service>("Service", names.metricsService),
       },
       now: new Date(),
@@ -271,11 +331,18 @@ export class ProviderController {
       const outcome = planFailure(
         provider,
         err.step,
-        { message: err.message, action: err.action, object: err.object, ...(err.code ? { code: err.code } : {}) },
+        {
+          message: err.message,
+          action: err.action,
+          object: err.object,
+          ...(err.code ? { code: err.code } : {}),
+        },
         new Date(),
         plan.status,
       );
-      await this.writeStatus(kind, provider, outcome.status).catch((e: unknown) => log.error("cannot write failure status", { error: String(e) }));
+      await this.writeStatus(kind, provider, outcome.status).catch((e: unknown) =>
+        log.error("cannot write failure status", { error: String(e) }),
+      );
       for (const e of outcome.events) this.emitEvent(kind, provider, e);
       this.recordProviderGauges(kind, name, provider, outcome.status);
       // Invalid objects (400/422) wait for a spec change instead of hammering the API server.
@@ -287,7 +354,12 @@ export class ProviderController {
     return plan.requeueAfterMs === undefined ? undefined : { requeueAfterMs: plan.requeueAfterMs };
   }
 
-  private async execute(kind: ProviderKind, provider: Obj & Provider, plan: Plan, log: Logger): Promise<void> {
+  private async execute(
+    kind: ProviderKind,
+    provider: Obj & Provider,
+    plan: Plan,
+    log: Logger,
+  ): Promise<void> {
     const ref = { apiVersion: API_VERSION, kind, name: provider.metadata.name! };
     const deleting = provider.metadata.deletionTimestamp !== undefined;
     if (plan.finalizer === "add") {
@@ -298,32 +370,57 @@ export class ProviderController {
     }
     for (const obj of plan.apply) await this.applyIfChanged(obj, log);
     for (const d of plan.delete) {
-      const object = { apiVersion: d.apiVersion, kind: d.kind, name: d.name, ...(d.namespace ? { namespace: d.namespace } : {}) };
+      const object = {
+        apiVersion: d.apiVersion,
+        kind: d.kind,
+        name: d.name,
+        ...(d.namespace ? { namespace: d.namespace } : {}),
+      };
       try {
-        if (await this.client.delete(object, d.propagationPolicy)) log.info("deleted", { object: `${d.kind}/${d.name}` });
+        if (await this.client.delete(object, d.propagationPolicy))
+          log.info("deleted", { object: `${d.kind}/${d.name}` });
       } catch (err) {
-        throw new StepError((err as Error).message, deleting ? "uninstall" : "init", codeOf(err), "delete", object, { cause: err });
+        const step = deleting ? "uninstall" : failureStepFor(provider, { name: d.name });
+        throw new StepError((err as Error).message, step, codeOf(err), "delete", object, { cause: err });
       }
     }
     if (plan.finalizer === "remove") {
-      await this.patchFinalizers(ref, provider, (provider.metadata.finalizers ?? []).filter((f) => f !== FINALIZER));
+      await this.patchFinalizers(
+        ref,
+        provider,
+        (provider.metadata.finalizers ?? []).filter((f) => f !== FINALIZER),
+      );
     }
     if (plan.status) await this.writeStatus(kind, provider, plan.status);
     for (const e of plan.events) this.emitEvent(kind, provider, e);
   }
 
-  private async patchFinalizers(ref: { apiVersion: string; kind: string; name: string }, provider: Provider, finalizers: string[]): Promise<void> {
+  private async patchFinalizers(
+    ref: { apiVersion: string; kind: string; name: string },
+    provider: Provider,
+    finalizers: string[],
+  ): Promise<void> {
     try {
-      await this.client.patch(ref, "merge", { metadata: { finalizers, resourceVersion: provider.metadata.resourceVersion } });
+      await this.client.patch(ref, "merge", {
+        metadata: { finalizers, resourceVersion: provider.metadata.resourceVersion },
+      });
     } catch (err) {
       if (err instanceof ApiError && err.code === 404) return;
-      throw new Error(`cannot update the finalizers of ${ref.kind} ${ref.name}: ${(err as Error).message}`, { cause: err });
+      throw new Error(`cannot update the finalizers of ${ref.kind} ${ref.name}: ${(err as Error).message}`, {
+        cause: err,
+      });
     }
   }
 
   private async applyIfChanged(obj: KubeObject, log: Logger): Promise<void> {
     const hash = nameHash(JSON.stringify(obj));
-    const stamped = { ...obj, metadata: { ...obj.metadata, annotations: { ...obj.metadata.annotations, [ANNOTATION_APPLIED_HASH]: hash } } };
+    const stamped = {
+      ...obj,
+      metadata: {
+        ...obj.metadata,
+        annotations: { ...obj.metadata.annotations, [ANNOTATION_APPLIED_HASH]: hash },
+      },
+    };
     const live = this.cached<KubeObject>(obj.kind, obj.metadata.name!, obj.metadata.namespace !== undefined);
     if (live && live.metadata.annotations?.[ANNOTATION_APPLIED_HASH] === hash && liveMatches(obj, live)) {
       this.metrics.writesSkipped.inc({ object: obj.kind });
@@ -334,7 +431,12 @@ export class ProviderController {
       await this.client.apply(stamped, this.options.fieldManager, { force: true });
       log.debug("applied", { object: `${obj.kind}/${obj.metadata.name}` });
     } catch (err) {
-      const object = { apiVersion: obj.apiVersion, kind: obj.kind, name: obj.metadata.name!, ...(obj.metadata.namespace ? { namespace: obj.metadata.namespace } : {}) };
+      const object = {
+        apiVersion: obj.apiVersion,
+        kind: obj.kind,
+        name: obj.metadata.name!,
+        ...(obj.metadata.namespace ? { namespace: obj.metadata.namespace } : {}),
+      };
       throw new StepError((err as Error).message, step, codeOf(err), "apply", object, { cause: err });
     }
   }
@@ -342,23 +444,38 @@ export class ProviderController {
   /** Merge patch of our status fields on the status subresource; `resources` is never mentioned. */
   private async writeStatus(kind: ProviderKind, provider: Provider, status: ProviderStatus): Promise<void> {
     try {
-      await this.client.patch({ apiVersion: API_VERSION, kind, name: provider.metadata.name! }, "merge", buildStatusPatch(provider.status, status), {
-        subresource: "status",
-      });
+      await this.client.patch(
+        { apiVersion: API_VERSION, kind, name: provider.metadata.name! },
+        "merge",
+        buildStatusPatch(provider.status, status),
+        {
+          subresource: "status",
+        },
+      );
     } catch (err) {
       if (err instanceof ApiError && err.code === 404) return;
       throw err;
     }
   }
 
-  private emitEvent(kind: ProviderKind, provider: Provider, e: { type: "Normal" | "Warning"; reason: string; message: string }): void {
+  private emitEvent(
+    kind: ProviderKind,
+    provider: Provider,
+    e: { type: "Normal" | "Warning"; reason: string; message: string },
+  ): void {
     const now = new Date().toISOString();
     const namespace = this.options.eventNamespace ?? "default";
     const event = {
       apiVersion: "v1",
       kind: "Event",
       metadata: { generateName: `${provider.metadata.name}.`, namespace },
-      involvedObject: { apiVersion: API_VERSION, kind, name: provider.metadata.name, uid: provider.metadata.uid, resourceVersion: provider.metadata.resourceVersion },
+      involvedObject: {
+        apiVersion: API_VERSION,
+        kind,
+        name: provider.metadata.name,
+        uid: provider.metadata.uid,
+        resourceVersion: provider.metadata.resourceVersion,
+      },
       reason: e.reason,
       message: e.message,
       type: e.type,
@@ -368,13 +485,21 @@ export class ProviderController {
       count: 1,
       reportingComponent: MANAGED_BY_VALUE,
     };
-    this.client.call("POST", `/api/v1/namespaces/${namespace}/events`, { body: event, verb: "create" }).catch((err: unknown) => {
-      this.log.debug("cannot record event", { reason: e.reason, error: String(err) });
-    });
+    this.client
+      .call("POST", `/api/v1/namespaces/${namespace}/events`, { body: event, verb: "create" })
+      .catch((err: unknown) => {
+        this.log.debug("cannot record event", { reason: e.reason, error: String(err) });
+      });
   }
 
-  private recordProviderGauges(kind: ProviderKind, name: string, provider: Provider, status: ProviderStatus | undefined): void {
-    const is = (type: string): number => (status?.conditions?.find((c) => c.type === type)?.status === "True" ? 1 : 0);
+  private recordProviderGauges(
+    kind: ProviderKind,
+    name: string,
+    provider: Provider,
+    status: ProviderStatus | undefined,
+  ): void {
+    const is = (type: string): number =>
+      status?.conditions?.find((c) => c.type === type)?.status === "True" ? 1 : 0;
     this.metrics.providerReady.deleteMatching({ kind, name });
     this.metrics.providerInitialized.deleteMatching({ kind, name });
     if (provider.metadata.deletionTimestamp) return;
@@ -387,4 +512,3 @@ export class ProviderController {
 function codeOf(err: unknown): number | undefined {
   return err instanceof ApiError ? err.code : undefined;
 }
-

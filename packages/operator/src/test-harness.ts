@@ -29,10 +29,18 @@ export async function startOperatorHarness(
     await installCrds(client, log);
     await client.apply({ apiVersion: "v1", kind: "Namespace", metadata: { name: TEST_NAMESPACE } }, "test");
     const operator = await startOperator(
-      { environment: TEST_ENVIRONMENT, namespace: TEST_NAMESPACE, kubeconfig: cp.kubeconfigPath, initBackoffBaseMs: 200, initBackoffMaxMs: 1000, ...options.operator },
+      {
+        environment: TEST_ENVIRONMENT,
+        namespace: TEST_NAMESPACE,
+        kubeconfig: cp.kubeconfigPath,
+        initBackoffBaseMs: 200,
+        initBackoffMaxMs: 1000,
+        ...options.operator,
+      },
       log,
     );
-    const writes = (): number => operator.metrics.apiRequests.sum((l) => !["get", "list", "watch"].includes(l.verb ?? ""));
+    const writes = (): number =>
+      operator.metrics.apiRequests.sum((l) => !["get", "list", "watch"].includes(l.verb ?? ""));
     return {
       cp,
       client,
@@ -50,21 +58,37 @@ export async function startOperatorHarness(
   }
 }
 
-export function providerRef(kind: ProviderKind, name: string): { apiVersion: string; kind: string; name: string } {
+export function providerRef(
+  kind: ProviderKind,
+  name: string,
+): { apiVersion: string; kind: string; name: string } {
   return { apiVersion: API_VERSION, kind, name };
 }
 
-export function testProvider(kind: ProviderKind, name: string, spec: Partial<Provider["spec"]> = {}): Provider {
+export function testProvider(
+  kind: ProviderKind,
+  name: string,
+  spec: Partial<Provider["spec"]> = {},
+): Provider {
   return {
     apiVersion: API_VERSION,
     kind,
     metadata: { name },
-    spec: { image: "test-image:v0.1.0", env: [{ name: "NAME", value: "test-name" }], verbosity: "DEBUG", ...spec },
+    spec: {
+      image: "test-image:v0.1.0",
+      env: [{ name: "NAME", value: "test-name" }],
+      verbosity: "DEBUG",
+      ...spec,
+    },
   };
 }
 
 /** Polls until fn returns a value (not undefined), or fails with the last observation. */
-export async function eventually<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
+export async function eventually<T>(
+  what: string,
+  fn: () => Promise<T | undefined>,
+  timeoutMs = 30_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   for (;;) {
@@ -74,11 +98,17 @@ export async function eventually<T>(what: string, fn: () => Promise<T | undefine
     } catch (err) {
       last = err;
     }
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${String(last)}` : ""}`);
+    if (Date.now() > deadline)
+      throw new Error(
+        `timed out after ${timeoutMs} ms waiting for ${what}${last instanceof Error ? `: ${last.message}` : ""}`,
+      );
     await new Promise((r) => setTimeout(r, 100));
   }
 }
 
-export function condition(p: Provider | undefined, type: string): { status: string; reason: string; message: string } | undefined {
+export function condition(
+  p: Provider | undefined,
+  type: string,
+): { status: string; reason: string; message: string } | undefined {
   return p?.status?.conditions?.find((c) => c.type === type);
 }

@@ -18,7 +18,8 @@ export type Progress = (line: string) => void;
 
 /** Where built binaries live: outside the repo, keyed by version, shared by every checkout on the machine. */
 export function cacheDir(env: NodeJS.ProcessEnv = process.env): string {
-  const base = env.OPENMCP_TESTENV_CACHE ?? join(env.XDG_CACHE_HOME ?? join(homedir(), ".cache"), "openmcp-testenv");
+  const base =
+    env.OPENMCP_TESTENV_CACHE ?? join(env.XDG_CACHE_HOME ?? join(homedir(), ".cache"), "openmcp-testenv");
   return base;
 }
 
@@ -40,14 +41,18 @@ async function isExecutable(path: string): Promise<boolean> {
  * per-user cache. `kubectl` is not taken from `PATH`, since a system kubectl is often a cloud SDK
  * dispatcher of another version; the harness prefers the one matching its apiserver.
  */
-export async function resolveBinary(name: BinaryName, env: NodeJS.ProcessEnv = process.env): Promise<ResolvedBinary> {
+export async function resolveBinary(
+  name: BinaryName,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<ResolvedBinary> {
   const assets = env.KUBEBUILDER_ASSETS;
   if (assets && (await isExecutable(join(assets, name)))) {
     return { name, path: join(assets, name), source: "KUBEBUILDER_ASSETS" };
   }
   if (name !== "kubectl") {
     for (const dir of (env.PATH ?? "").split(delimiter)) {
-      if (dir && (await isExecutable(join(dir, name)))) return { name, path: join(dir, name), source: "PATH" };
+      if (dir && (await isExecutable(join(dir, name))))
+        return { name, path: join(dir, name), source: "PATH" };
     }
   }
   const cached = cachedPath(name, env);
@@ -65,7 +70,11 @@ export async function resolveBinaries(
 
 function run(cmd: string, args: string[], cwd: string, onLine: (line: string) => void): Promise<void> {
   return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { cwd, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, GOFLAGS: "-mod=mod" } });
+    const child = spawn(cmd, args, {
+      cwd,
+      stdio: ["ignore", "pipe", "pipe"],
+      env: { ...process.env, GOFLAGS: "-mod=mod" },
+    });
     const tail: string[] = [];
     const onData = (chunk: Buffer): void => {
       for (const line of chunk.toString().split("\n")) {

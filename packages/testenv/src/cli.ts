@@ -30,7 +30,9 @@ async function main(argv: string[]): Promise<number> {
     const resolved = await resolveBinaries();
     for (const name of BINARY_NAMES) {
       const r = resolved[name];
-      process.stdout.write(`${name.padEnd(24)} ${BUILD_RECIPES[name].version.padEnd(8)} ${r.source.padEnd(18)} ${r.path}\n`);
+      process.stdout.write(
+        `${name.padEnd(24)} ${BUILD_RECIPES[name].version.padEnd(8)} ${r.source.padEnd(18)} ${r.path}\n`,
+      );
     }
     return 0;
   }
@@ -41,20 +43,30 @@ async function main(argv: string[]): Promise<number> {
   if (command === "up") {
     const { values } = parseArgs({
       args: rest,
-      options: { full: { type: "boolean", default: false }, nodes: { type: "string" }, kubeconfig: { type: "string" } },
+      options: {
+        full: { type: "boolean", default: false },
+        nodes: { type: "string" },
+        kubeconfig: { type: "string" },
+      },
     });
     const nodes = values.nodes === undefined ? undefined : Number(values.nodes);
     if (nodes !== undefined && !(Number.isInteger(nodes) && nodes >= 0)) {
       process.stderr.write(`testenv: invalid value "${values.nodes}" for --nodes: must be a whole number\n`);
       return 2;
     }
-    const cp = await startControlPlane({ full: values.full, ...(nodes === undefined ? {} : { nodes }), progress: (l) => process.stderr.write(`testenv: ${l}\n`) });
+    const cp = await startControlPlane({
+      full: values.full,
+      ...(nodes === undefined ? {} : { nodes }),
+      progress: (l) => process.stderr.write(`testenv: ${l}\n`),
+    });
     let kubeconfigPath = cp.kubeconfigPath;
     if (values.kubeconfig) {
       await copyFile(cp.kubeconfigPath, values.kubeconfig);
       kubeconfigPath = values.kubeconfig;
     }
-    process.stdout.write(`ready: ${cp.server} kubeconfig=${kubeconfigPath}  (try: kubectl --kubeconfig ${kubeconfigPath} get nodes)\n`);
+    process.stdout.write(
+      `ready: ${cp.server} kubeconfig=${kubeconfigPath}  (try: kubectl --kubeconfig ${kubeconfigPath} get nodes)\n`,
+    );
     await new Promise<void>((resolve) => {
       const onSignal = (sig: NodeJS.Signals): void => {
         process.stderr.write(`testenv: ${sig} received, stopping\n`);

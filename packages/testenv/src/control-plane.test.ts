@@ -5,7 +5,13 @@ import * as k8s from "@kubernetes/client-node";
 import { startControlPlane, type ControlPlane } from "./control-plane.ts";
 import { BEHAVIOR_ENV } from "./kwok-stages.ts";
 
-function clients(cp: ControlPlane): { kc: k8s.KubeConfig; core: k8s.CoreV1Api; batch: k8s.BatchV1Api; apps: k8s.AppsV1Api; ext: k8s.ApiextensionsV1Api } {
+function clients(cp: ControlPlane): {
+  kc: k8s.KubeConfig;
+  core: k8s.CoreV1Api;
+  batch: k8s.BatchV1Api;
+  apps: k8s.AppsV1Api;
+  ext: k8s.ApiextensionsV1Api;
+} {
   const kc = new k8s.KubeConfig();
   kc.loadFromString(cp.kubeconfigYaml);
   return {
@@ -27,7 +33,8 @@ async function eventually<T>(what: string, fn: () => Promise<T | undefined>, tim
     } catch (err) {
       last = err;
     }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ""}`);
+    if (Date.now() > deadline)
+      throw new Error(`timed out waiting for ${what}${last instanceof Error ? `: ${last.message}` : ""}`);
     await new Promise((r) => setTimeout(r, 250));
   }
 }
@@ -72,7 +79,14 @@ describe("apiserver mode", () => {
               name: "v1",
               served: true,
               storage: true,
-              schema: { openAPIV3Schema: { type: "object", properties: { spec: { type: "object", properties: { size: { type: "integer", minimum: 1 } } } } } },
+              schema: {
+                openAPIV3Schema: {
+                  type: "object",
+                  properties: {
+                    spec: { type: "object", properties: { size: { type: "integer", minimum: 1 } } },
+                  },
+                },
+              },
             },
           ],
         },
@@ -80,7 +94,9 @@ describe("apiserver mode", () => {
     });
     await eventually("CRD Established", async () => {
       const crd = await ext.readCustomResourceDefinition({ name: "widgets.example.com" });
-      return crd.status?.conditions?.some((c) => c.type === "Established" && c.status === "True") ? true : undefined;
+      return crd.status?.conditions?.some((c) => c.type === "Established" && c.status === "True")
+        ? true
+        : undefined;
     });
     const custom = kc.makeApiClient(k8s.CustomObjectsApi);
     await assert.rejects(
@@ -125,14 +141,17 @@ describe("full mode", () => {
     metadata: { name },
     spec: {
       backoffLimit: 0,
-      template: { spec: { restartPolicy: "Never", containers: [{ name: "main", image: "example.com/job:v1", env }] } },
+      template: {
+        spec: { restartPolicy: "Never", containers: [{ name: "main", image: "example.com/job:v1", env }] },
+      },
     },
   });
 
   it("has Ready kwok nodes", async () => {
     const nodes = await clients(cp).core.listNode();
     assert.equal(nodes.items.length, 2);
-    for (const n of nodes.items) assert.ok(n.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True"));
+    for (const n of nodes.items)
+      assert.ok(n.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True"));
   });
 
   it("completes a Job on its own", async () => {
@@ -167,18 +186,32 @@ describe("full mode", () => {
 
   it("makes a Deployment available and garbage-collects it with its owner", async () => {
     const { apps, core } = clients(cp);
-    const owner = await core.createNamespacedConfigMap({ namespace: "default", body: { metadata: { name: "owner" } } });
+    const owner = await core.createNamespacedConfigMap({
+      namespace: "default",
+      body: { metadata: { name: "owner" } },
+    });
     await apps.createNamespacedDeployment({
       namespace: "default",
       body: {
         metadata: {
           name: "web",
-          ownerReferences: [{ apiVersion: "v1", kind: "ConfigMap", name: "owner", uid: owner.metadata!.uid!, controller: true }],
+          ownerReferences: [
+            {
+              apiVersion: "v1",
+              kind: "ConfigMap",
+              name: "owner",
+              uid: owner.metadata!.uid!,
+              controller: true,
+            },
+          ],
         },
         spec: {
           replicas: 2,
           selector: { matchLabels: { app: "web" } },
-          template: { metadata: { labels: { app: "web" } }, spec: { containers: [{ name: "web", image: "example.com/web:v1" }] } },
+          template: {
+            metadata: { labels: { app: "web" } },
+            spec: { containers: [{ name: "web", image: "example.com/web:v1" }] },
+          },
         },
       },
     });
@@ -200,7 +233,11 @@ describe("full mode", () => {
       namespace: "default",
       body: {
         metadata: { name: "crashy" },
-        spec: { containers: [{ name: "c", image: "example.com/c:v1", env: [{ name: BEHAVIOR_ENV, value: "crashloop" }] }] },
+        spec: {
+          containers: [
+            { name: "c", image: "example.com/c:v1", env: [{ name: BEHAVIOR_ENV, value: "crashloop" }] },
+          ],
+        },
       },
     });
     const waiting = await eventually("CrashLoopBackOff", async () => {

@@ -35,7 +35,9 @@ export interface ControlPlane {
   /** Component name → log file, kept in the instance directory. */
   logs: Record<string, string>;
   /** Stops one component (for fault tests) and starts it again with the same flags. */
-  restart(component: "kube-apiserver" | "etcd" | "kube-controller-manager" | "kube-scheduler" | "kwok"): Promise<void>;
+  restart(
+    component: "kube-apiserver" | "etcd" | "kube-controller-manager" | "kube-scheduler" | "kwok",
+  ): Promise<void>;
   /** Sends a signal to one component's process, e.g. SIGSTOP/SIGCONT to pause etcd. */
   signal(component: string, signal: NodeJS.Signals): void;
   stop(): Promise<void>;
@@ -70,7 +72,11 @@ export async function adminGet(
   pki: Pki,
   path: string,
 ): Promise<{ status: number; body: string }> {
-  const [ca, cert, key] = await Promise.all([readFile(pki.caCert), readFile(pki.adminCert), readFile(pki.adminKey)]);
+  const [ca, cert, key] = await Promise.all([
+    readFile(pki.caCert),
+    readFile(pki.adminCert),
+    readFile(pki.adminKey),
+  ]);
   return new Promise((resolve) => {
     const req = request(`${server}${path}`, { ca, cert, key, timeout: 5000 }, (res) => {
       let body = "";
@@ -90,12 +96,23 @@ async function adminRequest(
   path: string,
   body: unknown,
 ): Promise<{ status: number; body: string }> {
-  const [ca, cert, key] = await Promise.all([readFile(pki.caCert), readFile(pki.adminCert), readFile(pki.adminKey)]);
+  const [ca, cert, key] = await Promise.all([
+    readFile(pki.caCert),
+    readFile(pki.adminCert),
+    readFile(pki.adminKey),
+  ]);
   const payload = JSON.stringify(body);
   return new Promise((resolve) => {
     const req = request(
       `${server}${path}`,
-      { method, ca, cert, key, timeout: 10000, headers: { "content-type": "application/json", "content-length": Buffer.byteLength(payload) } },
+      {
+        method,
+        ca,
+        cert,
+        key,
+        timeout: 10000,
+        headers: { "content-type": "application/json", "content-length": Buffer.byteLength(payload) },
+      },
       (res) => {
         let text = "";
         res.on("data", (c: Buffer) => (text += c.toString()));
@@ -122,7 +139,9 @@ async function waitFor(
   for (;;) {
     if (await check()) return;
     if (Date.now() > deadline) {
-      throw new Error(`timed out after ${Math.round(timeoutMs / 1000)} s waiting for ${what}\n${await explain()}`);
+      throw new Error(
+        `timed out after ${Math.round(timeoutMs / 1000)} s waiting for ${what}\n${await explain()}`,
+      );
     }
     await new Promise((r) => setTimeout(r, 200));
   }
@@ -295,10 +314,13 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
     await writeFile(kubeconfigPath, adminKubeconfig, { mode: 0o600 });
 
     const failedComponent = (): string | undefined =>
-      [...components.values()].find((c) => c.child && (c.child.exitCode !== null || c.child.signalCode !== null))?.name;
+      [...components.values()].find(
+        (c) => c.child && (c.child.exitCode !== null || c.child.signalCode !== null),
+      )?.name;
     const explain = async (): Promise<string> => {
       const parts: string[] = [];
-      for (const [name, path] of Object.entries(logs)) parts.push(`--- last lines of ${name} (${path}) ---\n${await tail(path)}`);
+      for (const [name, path] of Object.entries(logs))
+        parts.push(`--- last lines of ${name} (${path}) ---\n${await tail(path)}`);
       return parts.join("\n");
     };
     const ready = async (): Promise<boolean> => {
@@ -367,7 +389,8 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
             },
           },
         });
-        if (res.status !== 201) throw new Error(`cannot create kwok node kwok-node-${i}: HTTP ${res.status} ${res.body}`);
+        if (res.status !== 201)
+          throw new Error(`cannot create kwok node kwok-node-${i}: HTTP ${res.status} ${res.body}`);
       }
       await waitFor(
         "kwok nodes to become Ready and the default ServiceAccount to exist",
@@ -376,8 +399,15 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
           const dead = failedComponent();
           if (dead) throw new Error(`${dead} exited during start-up\n${await explain()}`);
           const nodes = await adminGet(server, pki, "/api/v1/nodes");
-          const items = (JSON.parse(nodes.body || "{}") as { items?: { status?: { conditions?: { type: string; status: string }[] } }[] }).items ?? [];
-          const readyNodes = items.filter((n) => n.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True"));
+          const items =
+            (
+              JSON.parse(nodes.body || "{}") as {
+                items?: { status?: { conditions?: { type: string; status: string }[] } }[];
+              }
+            ).items ?? [];
+          const readyNodes = items.filter((n) =>
+            n.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True"),
+          );
           const sa = await adminGet(server, pki, "/api/v1/namespaces/default/serviceaccounts/default");
           return readyNodes.length === nodeCount && sa.status === 200;
         },
@@ -390,10 +420,13 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
       if (!c) throw new Error(`cannot restart ${name}: it is not running in this control plane`);
       await terminate(c);
       await launch({ name: c.name, bin: c.bin, args: c.args });
-      if (name === "kube-apiserver") await waitFor("kube-apiserver /readyz after restart", timeout, ready, explain);
+      if (name === "kube-apiserver")
+        await waitFor("kube-apiserver /readyz after restart", timeout, ready, explain);
     };
 
-    progress(`control plane ready (${full ? "full" : "apiserver"} mode): ${server}, kubeconfig ${kubeconfigPath}`);
+    progress(
+      `control plane ready (${full ? "full" : "apiserver"} mode): ${server}, kubeconfig ${kubeconfigPath}`,
+    );
     return {
       dir,
       server,

@@ -63,9 +63,12 @@ const STAGES: StageSpec[] = [
     delayMs: 100,
     statusTemplate: `
       {{ $now := Now }}
-      phase: Running${addresses}${podConditions(true)}${containerStatus(`        state:
+      phase: Running${addresses}${podConditions(true)}${containerStatus(
+        `        state:
           running:
-            startedAt: {{ $now | Quote }}`, true)}`,
+            startedAt: {{ $now | Quote }}`,
+        true,
+      )}`,
   },
   {
     name: "testenv-job-pod-succeed",
@@ -74,12 +77,15 @@ const STAGES: StageSpec[] = [
     delayMs: 300,
     statusTemplate: `
       {{ $now := Now }}
-      phase: Succeeded${podConditions(false)}${containerStatus(`        state:
+      phase: Succeeded${podConditions(false)}${containerStatus(
+        `        state:
           terminated:
             exitCode: 0
             reason: Completed
             startedAt: {{ $now | Quote }}
-            finishedAt: {{ $now | Quote }}`, false)}`,
+            finishedAt: {{ $now | Quote }}`,
+        false,
+      )}`,
   },
   {
     name: "testenv-job-pod-fail",
@@ -90,13 +96,16 @@ const STAGES: StageSpec[] = [
       {{ $now := Now }}
       {{ $code := "1" }}{{ $msg := "simulated failure" }}
       {{ range (index .spec.containers 0).env }}{{ if eq .name "TESTENV_EXIT_CODE" }}{{ $code = .value }}{{ end }}{{ if eq .name "TESTENV_MESSAGE" }}{{ $msg = .value }}{{ end }}{{ end }}
-      phase: Failed${podConditions(false)}${containerStatus(`        state:
+      phase: Failed${podConditions(false)}${containerStatus(
+        `        state:
           terminated:
             exitCode: {{ $code }}
             reason: Error
             message: {{ $msg | Quote }}
             startedAt: {{ $now | Quote }}
-            finishedAt: {{ $now | Quote }}`, false)}`,
+            finishedAt: {{ $now | Quote }}`,
+        false,
+      )}`,
   },
   {
     name: "testenv-pod-crashloop",
@@ -105,7 +114,8 @@ const STAGES: StageSpec[] = [
     delayMs: 100,
     statusTemplate: `
       {{ $now := Now }}
-      phase: Running${addresses}${podConditions(false)}${containerStatus(`        state:
+      phase: Running${addresses}${podConditions(false)}${containerStatus(
+        `        state:
           waiting:
             reason: CrashLoopBackOff
             message: "back-off 40s restarting failed container"
@@ -115,7 +125,10 @@ const STAGES: StageSpec[] = [
             reason: Error
             message: "provider exited: cannot load configuration"
             startedAt: {{ $now | Quote }}
-            finishedAt: {{ $now | Quote }}`, false, 3)}`,
+            finishedAt: {{ $now | Quote }}`,
+        false,
+        3,
+      )}`,
   },
   {
     name: "testenv-pod-image-pull-backoff",
@@ -124,10 +137,13 @@ const STAGES: StageSpec[] = [
     delayMs: 100,
     statusTemplate: `
       {{ $now := Now }}
-      phase: Pending${addresses}${podConditions(false)}${containerStatus(`        state:
+      phase: Pending${addresses}${podConditions(false)}${containerStatus(
+        `        state:
           waiting:
             reason: ImagePullBackOff
-            message: {{ printf "Back-off pulling image %q" (index $.spec.containers 0).image | Quote }}`, false)}`,
+            message: {{ printf "Back-off pulling image %q" (index $.spec.containers 0).image | Quote }}`,
+        false,
+      )}`,
   },
   {
     name: "testenv-pod-never-ready",
@@ -136,18 +152,26 @@ const STAGES: StageSpec[] = [
     delayMs: 100,
     statusTemplate: `
       {{ $now := Now }}
-      phase: Running${addresses}${podConditions(false)}${containerStatus(`        state:
+      phase: Running${addresses}${podConditions(false)}${containerStatus(
+        `        state:
           running:
-            startedAt: {{ $now | Quote }}`, false)}`,
+            startedAt: {{ $now | Quote }}`,
+        false,
+      )}`,
   },
 ];
 
 function stageYaml(stage: StageSpec): string {
-  const conditions = [`${BEHAVIOR} as $b | [${stage.behaviors.map((b) => `"${b}"`).join(", ")}] | index($b) != null`, ...stage.when];
+  const conditions = [
+    `${BEHAVIOR} as $b | [${stage.behaviors.map((b) => `"${b}"`).join(", ")}] | index($b) != null`,
+    ...stage.when,
+  ];
   const expressions = [
     `    - key: '.metadata.deletionTimestamp'\n      operator: 'DoesNotExist'`,
     `    - key: '.spec.nodeName'\n      operator: 'Exists'`,
-    ...conditions.map((c) => `    - key: '${c.replaceAll("'", "''")}'\n      operator: 'In'\n      values: ['true']`),
+    ...conditions.map(
+      (c) => `    - key: '${c.replaceAll("'", "''")}'\n      operator: 'In'\n      values: ['true']`,
+    ),
   ];
   const next = stage.delete
     ? "    delete: true"

@@ -21,7 +21,9 @@ async function openssl(args: string[]): Promise<void> {
   try {
     await execFileAsync("openssl", args);
   } catch (err) {
-    throw new Error(`cannot generate certificates with "openssl ${args[0]}": ${(err as Error).message}`, { cause: err });
+    throw new Error(`cannot generate certificates with "openssl ${args[0]}": ${(err as Error).message}`, {
+      cause: err,
+    });
   }
 }
 
@@ -30,8 +32,23 @@ export async function generatePki(dir: string): Promise<Pki> {
   const p = (name: string): string => join(dir, name);
   const days = "3650";
   const ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"];
-  await openssl(["req", "-x509", ...ec, "-keyout", p("ca.key"), "-out", p("ca.crt"), "-days", days, "-subj", "/CN=openmcp-testenv-ca",
-    "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign,digitalSignature"]);
+  await openssl([
+    "req",
+    "-x509",
+    ...ec,
+    "-keyout",
+    p("ca.key"),
+    "-out",
+    p("ca.crt"),
+    "-days",
+    days,
+    "-subj",
+    "/CN=openmcp-testenv-ca",
+    "-addext",
+    "basicConstraints=critical,CA:TRUE",
+    "-addext",
+    "keyUsage=critical,keyCertSign,cRLSign,digitalSignature",
+  ]);
   const sans = [
     "DNS:localhost",
     "DNS:kubernetes",
@@ -42,14 +59,54 @@ export async function generatePki(dir: string): Promise<Pki> {
     "IP:10.0.0.1",
   ].join(",");
   await Promise.all([
-    openssl(["req", "-x509", ...ec, "-keyout", p("apiserver.key"), "-out", p("apiserver.crt"), "-days", days,
-      "-CA", p("ca.crt"), "-CAkey", p("ca.key"), "-subj", "/CN=kube-apiserver",
-      "-addext", `subjectAltName=${sans}`, "-addext", "basicConstraints=critical,CA:FALSE",
-      "-addext", "keyUsage=critical,digitalSignature,keyEncipherment", "-addext", "extendedKeyUsage=serverAuth"]),
-    openssl(["req", "-x509", ...ec, "-keyout", p("admin.key"), "-out", p("admin.crt"), "-days", days,
-      "-CA", p("ca.crt"), "-CAkey", p("ca.key"), "-subj", "/O=system:masters/CN=testenv-admin",
-      "-addext", "basicConstraints=critical,CA:FALSE",
-      "-addext", "keyUsage=critical,digitalSignature,keyEncipherment", "-addext", "extendedKeyUsage=clientAuth"]),
+    openssl([
+      "req",
+      "-x509",
+      ...ec,
+      "-keyout",
+      p("apiserver.key"),
+      "-out",
+      p("apiserver.crt"),
+      "-days",
+      days,
+      "-CA",
+      p("ca.crt"),
+      "-CAkey",
+      p("ca.key"),
+      "-subj",
+      "/CN=kube-apiserver",
+      "-addext",
+      `subjectAltName=${sans}`,
+      "-addext",
+      "basicConstraints=critical,CA:FALSE",
+      "-addext",
+      "keyUsage=critical,digitalSignature,keyEncipherment",
+      "-addext",
+      "extendedKeyUsage=serverAuth",
+    ]),
+    openssl([
+      "req",
+      "-x509",
+      ...ec,
+      "-keyout",
+      p("admin.key"),
+      "-out",
+      p("admin.crt"),
+      "-days",
+      days,
+      "-CA",
+      p("ca.crt"),
+      "-CAkey",
+      p("ca.key"),
+      "-subj",
+      "/O=system:masters/CN=testenv-admin",
+      "-addext",
+      "basicConstraints=critical,CA:FALSE",
+      "-addext",
+      "keyUsage=critical,digitalSignature,keyEncipherment",
+      "-addext",
+      "extendedKeyUsage=clientAuth",
+    ]),
   ]);
   const { privateKey, publicKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
   await writeFile(p("sa.key"), privateKey.export({ type: "pkcs8", format: "pem" }), { mode: 0o600 });

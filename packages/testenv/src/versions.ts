@@ -51,6 +51,11 @@ export const BUILD_RECIPES: Record<BinaryName, BuildRecipe> = {
     version: KUBERNETES_VERSION,
     ldflags: kubeLdflags,
   },
-  kubectl: { module: "kubernetes", pkg: "k8s.io/kubernetes/cmd/kubectl", version: KUBERNETES_VERSION, ldflags: kubeLdflags },
+  kubectl: {
+    module: "kubernetes",
+    pkg: "k8s.io/kubernetes/cmd/kubectl",
+    version: KUBERNETES_VERSION,
+    ldflags: kubeLdflags,
+  },
   kwok: { module: "kwok", pkg: "sigs.k8s.io/kwok/cmd/kwok", version: KWOK_VERSION, ldflags: "-s -w" },
 };
