@@ -31,7 +31,8 @@ export class Informer<T extends CachedObject> {
   private readonly cache = new Map<string, T>();
   private resourceVersion = "";
   private stopped = false;
-  private abortCurrent: (() => void) | undefined;
+  /** Aborts the request or backoff sleep in flight when the informer stops. */
+  private readonly aborter = new AbortController();
   private syncedResolve!: () => void;
   /** Resolves after the first complete list. */
   readonly synced: Promise<void> = new Promise((r) => (this.syncedResolve = r));
@@ -56,7 +57,7 @@ export class Informer<T extends CachedObject> {
 
   async stop(): Promise<void> {
     this.stopped = true;
-    this.abortCurrent?.();
+    this.aborter.abort();
     await this.loop;
   }
 
@@ -126,11 +127,11 @@ export class Informer<T extends CachedObject> {
       // A connection that stays silent past the server timeout (plus slack) is a dead one.
       timeoutMs: (timeoutSeconds + 30) * 1000,
       verb: "watch",
+      signal: this.aborter.signal,
       ...(this.options.metadataOnly
         ? { accept: "application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1" }
         : {}),
     });
-    this.abortCurrent = () => stream.destroy();
     if (status === 410) {
       this.resourceVersion = "";
       this.stats.relists410++;
@@ -156,8 +157,6 @@ export class Informer<T extends CachedObject> {
       }
     } catch (err) {
       if (!this.stopped) throw err;
-    } finally {
-      this.abortCurrent = undefined;
     }
   }
 
@@ -197,7 +196,17 @@ export class Informer<T extends CachedObject> {
         if (this.stopped) break;
         this.stats.errors++;
         this.options.onError?.(err as Error);
-        await new Promise((r) => setTimeout(r, backoffMs));
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, backoffMs);
+          this.aborter.signal.addEventListener(
+            "abort",
+            () => {
+              clearTimeout(timer);
+              resolve();
+            },
+            { once: true },
+          );
+        });
         backoffMs = Math.min(backoffMs * 2, 30_000);
       }
     }

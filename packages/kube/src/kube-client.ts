@@ -43,6 +43,17 @@ export interface ApplyObject extends ObjectRef {
   };
 }
 
+/** Options of one request; `verb` names it for request counting (get, list, watch, patch, …). */
+export interface CallOptions {
+  body?: unknown;
+  contentType?: string;
+  query?: Record<string, string>;
+  timeoutMs?: number;
+  verb?: string;
+  accept?: string;
+  signal?: AbortSignal;
+}
+
 export interface Response {
   status: number;
   body: string;
@@ -92,14 +103,7 @@ export class KubeClient {
   async raw(
     method: string,
     path: string,
-    options: {
-      body?: string;
-      contentType?: string;
-      query?: Record<string, string>;
-      timeoutMs?: number;
-      verb?: string;
-      accept?: string;
-    } = {},
+    options: Omit<CallOptions, "body"> & { body?: string } = {},
   ): Promise<{ status: number; stream: import("node:http").IncomingMessage }> {
     const query = options.query ?? {};
     const qs = new URLSearchParams(query).toString();
@@ -113,7 +117,7 @@ export class KubeClient {
     }
     const send = url.protocol === "http:" ? httpRequest : request;
     return new Promise((resolve, reject) => {
-      const req = send(url, opts, (res) => {
+      const req = send(url, { ...opts, ...(options.signal ? { signal: options.signal } : {}) }, (res) => {
         this.onRequest?.(options.verb ?? method.toLowerCase(), path, res.statusCode ?? 0);
         resolve({ status: res.statusCode ?? 0, stream: res });
       });
@@ -127,29 +131,18 @@ export class KubeClient {
     });
   }
 
-  async call(
-    method: string,
-    path: string,
-    options: {
-      body?: unknown;
-      contentType?: string;
-      query?: Record<string, string>;
-      verb?: string;
-      accept?: string;
-    } = {},
-  ): Promise<unknown> {
+  async call(method: string, path: string, options: CallOptions = {}): Promise<unknown> {
     const body =
       options.body === undefined
         ? undefined
         : typeof options.body === "string"
           ? options.body
           : JSON.stringify(options.body);
+    const rest: Omit<CallOptions, "body"> = { ...options };
+    delete (rest as CallOptions).body;
     const { status, stream } = await this.raw(method, path, {
+      ...rest,
       ...(body === undefined ? {} : { body }),
-      ...(options.contentType ? { contentType: options.contentType } : {}),
-      ...(options.query ? { query: options.query } : {}),
-      ...(options.verb ? { verb: options.verb } : {}),
-      ...(options.accept ? { accept: options.accept } : {}),
     });
     let text = "";
     for await (const chunk of stream) text += (chunk as Buffer).toString();
@@ -181,11 +174,13 @@ export class KubeClient {
     ref: ObjectRef,
     query: Record<string, string> = {},
     accept?: string,
+    signal?: AbortSignal,
   ): Promise<{ metadata: { resourceVersion: string }; items: T[] }> {
     return this.call("GET", resourcePath(ref), {
       query,
       verb: "list",
       ...(accept ? { accept } : {}),
+      ...(signal ? { signal } : {}),
     }) as Promise<{ metadata: { resourceVersion: string }; items: T[] }>;
   }
 

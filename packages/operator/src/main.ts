@@ -27,6 +27,8 @@ Flags (run):
   --pod-security restricted|none     security context of provider pods (default restricted)
   --provider-cluster-role NAME       ClusterRole bound to provider service accounts (default cluster-admin)
   --max-init-attempts N              failed init Jobs before the provider is Stalled (default 5)
+  --init-backoff-limit N             pod retries within one init Job (default 4, as the reference)
+  --leader-elect-lease-duration S    seconds a leader's lease is valid without renewal (default 15)
 Environment:
   POD_NAMESPACE                      required for run: the system namespace all provider workloads go to
 
@@ -52,6 +54,8 @@ function parse(argv: string[]) {
       "pod-security": { type: "string", default: "restricted" },
       "provider-cluster-role": { type: "string" },
       "max-init-attempts": { type: "string", default: "5" },
+      "init-backoff-limit": { type: "string", default: "4" },
+      "leader-elect-lease-duration": { type: "string", default: "15" },
       help: { type: "boolean", short: "h", default: false },
     },
   });
@@ -62,6 +66,13 @@ function positiveInt(value: string, flag: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1)
     throw new UsageError(`invalid value "${value}" for ${flag}: must be a whole number ≥ 1`);
+  return n;
+}
+
+function nonNegativeInt(value: string, flag: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0)
+    throw new UsageError(`invalid value "${value}" for ${flag}: must be a whole number ≥ 0`);
   return n;
 }
 
@@ -122,6 +133,11 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
         securityContext: values["pod-security"],
         ...(values["provider-cluster-role"] ? { providerClusterRole: values["provider-cluster-role"] } : {}),
         maxInitAttempts: positiveInt(values["max-init-attempts"], "--max-init-attempts"),
+        initJobBackoffLimit: nonNegativeInt(values["init-backoff-limit"], "--init-backoff-limit"),
+        leaseDurationSeconds: positiveInt(
+          values["leader-elect-lease-duration"],
+          "--leader-elect-lease-duration",
+        ),
       },
       log,
     );

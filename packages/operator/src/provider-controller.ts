@@ -48,6 +48,7 @@ export interface ProviderControllerOptions {
   securityContext?: RenderContext["securityContext"];
   providerClusterRole?: string;
   maxInitAttempts?: number;
+  initJobBackoffLimit?: number;
   initBackoffBaseMs?: number;
   initBackoffMaxMs?: number;
   /** Namespace for Events about cluster-scoped providers (kubectl describe looks in "default"). */
@@ -292,6 +293,9 @@ export class ProviderController {
         ...(this.options.securityContext ? { securityContext: this.options.securityContext } : {}),
         ...(this.options.providerClusterRole
           ? { providerClusterRole: this.options.providerClusterRole }
+          : {}),
+        ...(this.options.initJobBackoffLimit !== undefined
+          ? { initJobBackoffLimit: this.options.initJobBackoffLimit }
           : {}),
       };
       try {

@@ -10,4 +10,6 @@ export interface RenderContext {
   securityContext?: "restricted" | "none";
   /** The ClusterRole both provider identities are bound to; the reference uses `cluster-admin`. */
   providerClusterRole?: string;
+  /** Pod retries of one init Job before it fails (the reference's 4). The operator retries failed Jobs itself, with backoff. */
+  initJobBackoffLimit?: number;
 }

@@ -92,7 +92,7 @@ export function renderInitObjects(provider: Provider, ctx: RenderContext): InitO
       [ANNOTATION_PROVIDER_IMAGE]: input.spec.image,
     }),
     spec: {
-      backoffLimit: INIT_JOB_BACKOFF_LIMIT,
+      backoffLimit: ctx.initJobBackoffLimit ?? INIT_JOB_BACKOFF_LIMIT,
       template: {
         metadata: { labels: initLabels(provider) },
         spec: {

@@ -1,4 +1,11 @@
 export { startControlPlane, adminGet, type ControlPlane, type ControlPlaneOptions } from "./control-plane.ts";
 export { ensureBinaries, resolveBinaries, resolveBinary, cacheDir, type ResolvedBinary } from "./binaries.ts";
-export { BEHAVIOR_ANNOTATION, BEHAVIOR_ENV, POD_BEHAVIORS, type PodBehavior } from "./kwok-stages.ts";
+export {
+  BEHAVIOR_ANNOTATION,
+  BEHAVIOR_ENV,
+  INIT_BEHAVIOR_ENV,
+  RUN_BEHAVIOR_ENV,
+  POD_BEHAVIORS,
+  type PodBehavior,
+} from "./kwok-stages.ts";
 export * from "./versions.ts";

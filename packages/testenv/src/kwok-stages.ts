@@ -11,6 +11,10 @@
  */
 
 export const BEHAVIOR_ENV = "TESTENV_BEHAVIOR";
+/** Applies to Job pods only (a provider's init), so one spec can make init pass and run fail. */
+export const INIT_BEHAVIOR_ENV = "TESTENV_INIT_BEHAVIOR";
+/** Applies to pods that are not Job pods (a provider's run Deployment). */
+export const RUN_BEHAVIOR_ENV = "TESTENV_RUN_BEHAVIOR";
 export const BEHAVIOR_ANNOTATION = "testenv.openmcp.cloud/behavior";
 export const POD_BEHAVIORS = ["normal", "fail", "crashloop", "image-pull-backoff", "never-ready"] as const;
 export type PodBehavior = (typeof POD_BEHAVIORS)[number];
@@ -18,8 +22,11 @@ export type PodBehavior = (typeof POD_BEHAVIORS)[number];
 function envOf(name: string): string {
   return `(.spec.containers[0].env // [] | map(select(.name == "${name}")) | .[0].value)`;
 }
-const BEHAVIOR = `(.metadata.annotations["${BEHAVIOR_ANNOTATION}"] // ${envOf(BEHAVIOR_ENV)} // "normal")`;
 const IS_JOB_POD = `((.metadata.ownerReferences // []) | map(select(.kind == "Job")) | length > 0)`;
+const BEHAVIOR =
+  `(.metadata.annotations["${BEHAVIOR_ANNOTATION}"] // ` +
+  `(if ${IS_JOB_POD} then ${envOf(INIT_BEHAVIOR_ENV)} else ${envOf(RUN_BEHAVIOR_ENV)} end) // ` +
+  `${envOf(BEHAVIOR_ENV)} // "normal")`;
 
 interface StageSpec {
   name: string;
