@@ -2,8 +2,9 @@ import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
-import { API_VERSION, providerCrds, type Provider, type ProviderKind } from "@openmcp-ts/contract";
+import { API_VERSION, type Provider, type ProviderKind } from "@openmcp-ts/contract";
 import { ApiError, KubeClient } from "@openmcp-ts/kube";
+import { installCrds, createLogger } from "@openmcp-ts/operator";
 import { ensureBinaries, startControlPlane, type ControlPlane } from "@openmcp-ts/testenv";
 
 const run = promisify(execFile);
@@ -32,20 +33,7 @@ describe("provider CRDs on a real apiserver", () => {
     cp = await startControlPlane({ progress: () => undefined });
     client = KubeClient.create({ kubeconfig: cp.kubeconfigPath });
     kubectl = (await ensureBinaries(["kubectl"])).kubectl;
-    for (const crd of providerCrds()) await client.apply(crd, "test");
-    for (const crd of providerCrds()) {
-      const deadline = Date.now() + 30_000;
-      for (;;) {
-        const live = await client.get<Crd>({
-          apiVersion: crd.apiVersion,
-          kind: crd.kind,
-          name: crd.metadata.name,
-        });
-        if (live.status?.conditions?.some((c) => c.type === "Established" && c.status === "True")) break;
-        if (Date.now() > deadline) throw new Error(`CRD ${crd.metadata.name} not Established`);
-        await new Promise((r) => setTimeout(r, 100));
-      }
-    }
+    await installCrds(client, createLogger("ERROR"));
   });
   after(async () => {
     await cp?.stop();

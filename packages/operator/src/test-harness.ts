@@ -1,6 +1,8 @@
 import { API_VERSION, type Provider, type ProviderKind } from "@openmcp-ts/contract";
 import { KubeClient } from "@openmcp-ts/kube";
 import { startControlPlane, type ControlPlane } from "@openmcp-ts/testenv";
+
+export { eventually } from "@openmcp-ts/testenv";
 import { installCrds } from "./install-crds.ts";
 import { createLogger } from "./logger.ts";
 import { startOperator, type OperatorOptions, type RunningOperator } from "./operator.ts";
@@ -81,29 +83,6 @@ export function testProvider(
       ...spec,
     },
   };
-}
-
-/** Polls until fn returns a value (not undefined), or fails with the last observation. */
-export async function eventually<T>(
-  what: string,
-  fn: () => Promise<T | undefined>,
-  timeoutMs = 30_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v !== undefined) return v;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline)
-      throw new Error(
-        `timed out after ${timeoutMs} ms waiting for ${what}${last instanceof Error ? `: ${last.message}` : ""}`,
-      );
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 export function condition(

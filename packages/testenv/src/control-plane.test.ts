@@ -3,6 +3,7 @@ import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
 import * as k8s from "@kubernetes/client-node";
 import { startControlPlane, type ControlPlane } from "./control-plane.ts";
+import { eventually } from "./eventually.ts";
 import { BEHAVIOR_ENV } from "./kwok-stages.ts";
 
 function clients(cp: ControlPlane): {
@@ -21,22 +22,6 @@ function clients(cp: ControlPlane): {
     apps: kc.makeApiClient(k8s.AppsV1Api),
     ext: kc.makeApiClient(k8s.ApiextensionsV1Api),
   };
-}
-
-async function eventually<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v !== undefined) return v;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline)
-      throw new Error(`timed out waiting for ${what}${last instanceof Error ? `: ${last.message}` : ""}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
 }
 
 function isAlive(pid: number): boolean {

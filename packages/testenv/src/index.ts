@@ -9,3 +9,4 @@ export {
   type PodBehavior,
 } from "./kwok-stages.ts";
 export * from "./versions.ts";
+export { eventually } from "./eventually.ts";
