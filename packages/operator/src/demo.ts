@@ -28,7 +28,10 @@ async function main(): Promise<void> {
   const stopAll: (() => Promise<void>)[] = [() => cp.stop()];
   const shutdown = async (): Promise<void> => {
     say("stopping…");
-    for (const s of stopAll.reverse()) await s().catch(() => undefined);
+    // Each step gets a few seconds, so a stuck one never keeps the control plane alive.
+    for (const s of stopAll.reverse()) {
+      await Promise.race([s().catch(() => undefined), new Promise((r) => setTimeout(r, 5000))]);
+    }
     say("stopped; nothing left running");
     process.exit(0);
   };
