@@ -41,6 +41,14 @@ export interface ApplyObject extends ObjectRef {
     annotations?: Record<string, string>;
     generateName?: string;
   };
+  /** The usual top-level bodies, so object literals of any kind type-check. */
+  spec?: unknown;
+  status?: unknown;
+  data?: unknown;
+  stringData?: unknown;
+  rules?: unknown;
+  roleRef?: unknown;
+  subjects?: unknown;
 }
 
 /** Options of one request; `verb` names it for request counting (get, list, watch, patch, …). */

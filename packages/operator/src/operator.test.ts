@@ -151,11 +151,12 @@ describe("operator against a real apiserver", () => {
     assert.equal(ready.status?.initializedImage, "test-image:v0.1.0");
   });
 
-  it("sends no write for an unchanged, ready provider", async () => {
+  it("sends no write for an unchanged, ready provider and keeps lastTransitionTime (scenarios 22, 29)", async () => {
     await h.operator.controller.idle();
     await new Promise((r) => setTimeout(r, 500));
     await h.operator.controller.idle();
     const before = h.writes();
+    const readyBefore = condition(await getProvider("ClusterProvider", "cluster-provider-test-01"), "Ready");
     // Touch every watched object type by re-queuing the provider through an unrelated label change.
     await h.client.patch(providerRef("ClusterProvider", "cluster-provider-test-01"), "merge", {
       metadata: { labels: { touched: "yes" } },
@@ -163,6 +164,12 @@ describe("operator against a real apiserver", () => {
     await new Promise((r) => setTimeout(r, 1500));
     await h.operator.controller.idle();
     assert.equal(h.writes() - before, 0, "a no-op reconcile wrote to the API");
+    const readyAfter = condition(await getProvider("ClusterProvider", "cluster-provider-test-01"), "Ready");
+    assert.equal(
+      readyAfter?.lastTransitionTime,
+      readyBefore?.lastTransitionTime,
+      "lastTransitionTime is stable (scenario 29)",
+    );
   });
 
   it("keeps ServiceProvider status.resources written by the provider (scenario 28)", async () => {
@@ -285,6 +292,151 @@ describe("operator against a real apiserver", () => {
         what,
       );
     }
+  });
+
+  it("re-creates a deleted init Job without touching the Deployment (scenario 24)", async () => {
+    const name = "job-deleted-by-hand";
+    await h.client.apply(testProvider("ServiceProvider", name), "test");
+    await eventually("init Job", () => getJob(`sp-${name}-init`));
+    await completeJob(`sp-${name}-init`);
+    await eventually("Deployment", () => getDeployment(`sp-${name}`));
+    await makeDeploymentAvailable(`sp-${name}`);
+    const ready = await eventually("Ready", async () => {
+      const p = await getProvider("ServiceProvider", name);
+      return p?.status?.phase === "Ready" ? p : undefined;
+    });
+    assert.equal(ready.status?.phase, "Ready");
+    const deploymentBefore = (await getDeployment(`sp-${name}`))!;
+
+    const oldJob = (await getJob(`sp-${name}-init`))!;
+    await h.client.delete(
+      { apiVersion: "batch/v1", kind: "Job", namespace: ns(), name: `sp-${name}-init` },
+      "Background",
+    );
+    const newJob = await eventually("Job re-created", async () => {
+      const j = await getJob(`sp-${name}-init`);
+      return j && j.metadata.uid !== oldJob.metadata.uid ? j : undefined;
+    });
+    assert.equal(
+      newJob.metadata.annotations?.[ANNOTATION_INIT_HASH],
+      oldJob.metadata.annotations?.[ANNOTATION_INIT_HASH],
+    );
+    const deploymentDuring = (await getDeployment(`sp-${name}`))!;
+    assert.equal(
+      deploymentDuring.metadata.resourceVersion,
+      deploymentBefore.metadata.resourceVersion,
+      "Deployment untouched while init re-runs",
+    );
+  });
+
+  it("ignores a reconcile for a provider that does not exist (scenario 30)", async () => {
+    const before = h.writes();
+    const result = await h.operator.controller.reconcile("ClusterProvider", "does-not-exist");
+    assert.equal(result, undefined);
+    assert.equal(h.writes(), before);
+  });
+
+  it("reports UninstallFailed and keeps the finalizer while a DELETE is refused, then finishes (scenario 33)", async () => {
+    const name = "undeletable";
+    await h.client.apply(testProvider("ClusterProvider", name), "test");
+    await eventually("init Job", () => getJob(`cp-${name}-init`));
+    await completeJob(`cp-${name}-init`);
+    await eventually("Deployment", () => getDeployment(`cp-${name}`));
+
+    // A real admission policy on the real apiserver refuses to delete Deployments.
+    const policy = {
+      apiVersion: "admissionregistration.k8s.io/v1",
+      kind: "ValidatingAdmissionPolicy",
+      metadata: { name: "deny-deployment-delete" },
+      spec: {
+        failurePolicy: "Fail",
+        matchConstraints: {
+          resourceRules: [
+            { apiGroups: ["apps"], apiVersions: ["v1"], operations: ["DELETE"], resources: ["deployments"] },
+          ],
+        },
+        validations: [{ expression: "false", message: "deleting Deployments is blocked by the test policy" }],
+      },
+    };
+    const binding = {
+      apiVersion: "admissionregistration.k8s.io/v1",
+      kind: "ValidatingAdmissionPolicyBinding",
+      metadata: { name: "deny-deployment-delete" },
+      spec: { policyName: "deny-deployment-delete", validationActions: ["Deny"] },
+    };
+    await h.client.apply(policy, "test");
+    await h.client.apply(binding, "test");
+    await h.client.apply(
+      {
+        apiVersion: "apps/v1",
+        kind: "Deployment",
+        metadata: { name: "probe", namespace: "default" },
+        spec: {
+          replicas: 0,
+          selector: { matchLabels: { app: "probe" } },
+          template: {
+            metadata: { labels: { app: "probe" } },
+            spec: { containers: [{ name: "c", image: "x:v1" }] },
+          },
+        },
+      },
+      "test",
+    );
+    await eventually("policy in force", async () => {
+      try {
+        await h.client.delete({
+          apiVersion: "apps/v1",
+          kind: "Deployment",
+          namespace: "default",
+          name: "probe",
+        });
+        await h.client.apply(
+          {
+            apiVersion: "apps/v1",
+            kind: "Deployment",
+            metadata: { name: "probe", namespace: "default" },
+            spec: {
+              replicas: 0,
+              selector: { matchLabels: { app: "probe" } },
+              template: {
+                metadata: { labels: { app: "probe" } },
+                spec: { containers: [{ name: "c", image: "x:v1" }] },
+              },
+            },
+          },
+          "test",
+        );
+        return undefined;
+      } catch (err) {
+        return /blocked by the test policy/.test(String(err)) ? true : undefined;
+      }
+    });
+
+    await h.client.delete(providerRef("ClusterProvider", name));
+    const failing = await eventually("UninstallFailed", async () => {
+      const p = await getProvider("ClusterProvider", name);
+      return condition(p, "Uninstalled")?.reason === "UninstallFailed" ? p : undefined;
+    });
+    assert.equal(failing.status?.phase, "Uninstalling");
+    assert.match(
+      condition(failing, "Uninstalled")!.message,
+      /Deployment .*cp-undeletable.*blocked by the test policy/,
+    );
+    assert.equal(condition(failing, "Initialized"), undefined);
+    assert.equal(condition(failing, "Ready"), undefined);
+    assert.equal(failing.status?.metrics, undefined);
+    assert.ok(failing.metadata.finalizers?.includes(FINALIZER));
+
+    await h.client.delete({
+      apiVersion: "admissionregistration.k8s.io/v1",
+      kind: "ValidatingAdmissionPolicyBinding",
+      name: "deny-deployment-delete",
+    });
+    await eventually(
+      "provider gone after the policy is lifted",
+      async () => ((await getProvider("ClusterProvider", name)) ? undefined : true),
+      60_000,
+    );
   });
 
   it("deletes everything it created and releases the provider (scenarios 31, 32)", async () => {

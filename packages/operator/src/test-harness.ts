@@ -1,4 +1,4 @@
-import { API_VERSION, type Provider, type ProviderKind } from "@openmcp-ts/contract";
+import { API_VERSION, type Condition, type Provider, type ProviderKind } from "@openmcp-ts/contract";
 import { KubeClient } from "@openmcp-ts/kube";
 import { startControlPlane, type ControlPlane } from "@openmcp-ts/testenv";
 
@@ -88,6 +88,6 @@ export function testProvider(
 export function condition(
   p: Provider | undefined,
   type: string,
-): { status: string; reason: string; message: string } | undefined {
+): Condition | undefined {
   return p?.status?.conditions?.find((c) => c.type === type);
 }
