@@ -1,0 +1,36 @@
+# syntax=docker/dockerfile:1
+# The operator image: packages/operator bundled by esbuild into one ES module, run by Node 24 as a
+# non-root user. No registry access at run time, no package manager in the final image.
+#   docker build -t ghcr.io/openmcp-project/openmcp-operator-ts:dev .
+#   docker run --rm ghcr.io/openmcp-project/openmcp-operator-ts:dev --help
+ARG NODE_IMAGE=node:24-slim
+
+# The bundle is plain JavaScript: build it once on the builder's platform for every target platform.
+FROM --platform=$BUILDPLATFORM ${NODE_IMAGE} AS build
+WORKDIR /src
+ENV COREPACK_ENABLE_DOWNLOAD_PROMPT=0
+# corepack installs the pnpm that package.json pins (packageManager).
+COPY package.json pnpm-lock.yaml pnpm-workspace.yaml .npmrc ./
+RUN corepack enable && pnpm --version
+# Packages come from the lockfile alone, so this layer stays cached until the lockfile changes.
+# --ignore-scripts: nothing here needs the Node and Deno binaries that root devDependencies download.
+RUN --mount=type=cache,id=pnpm-store,target=/pnpm/store \
+    pnpm fetch --ignore-scripts --store-dir=/pnpm/store
+COPY . .
+# The operator and its workspace dependencies (and the root's dev tools, esbuild among them).
+RUN --mount=type=cache,id=pnpm-store,target=/pnpm/store \
+    pnpm install --offline --frozen-lockfile --ignore-scripts --store-dir=/pnpm/store \
+      --filter "@openmcp-ts/operator..."
+RUN node scripts/bundle-operator.ts \
+ && node packages/operator/dist/openmcp-operator.mjs --help >/dev/null
+
+FROM ${NODE_IMAGE}
+# The operator needs node alone: drop npm, npx, corepack and yarn.
+RUN rm -rf /usr/local/lib/node_modules /usr/local/bin/npm /usr/local/bin/npx /usr/local/bin/corepack \
+      /usr/local/bin/yarn /usr/local/bin/yarnpkg /opt/yarn-*
+COPY --from=build /src/packages/operator/dist/openmcp-operator.mjs /app/openmcp-operator.mjs
+ENV NODE_ENV=production
+# The numeric user the manifests' securityContext expects (runAsNonRoot needs a numeric USER).
+USER 65532:65532
+ENTRYPOINT ["node", "/app/openmcp-operator.mjs"]
+CMD ["run"]
