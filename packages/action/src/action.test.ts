@@ -1,0 +1,238 @@
+import { after, before, describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { API_VERSION, type Provider } from "@openmcp-ts/contract";
+import { startOperatorHarness, type OperatorHarness } from "@openmcp-ts/operator/test-harness";
+import { INIT_BEHAVIOR_ENV } from "@openmcp-ts/testenv";
+
+const ENTRY = fileURLToPath(new URL("../dist/index.mjs", import.meta.url));
+const POST = fileURLToPath(new URL("../dist/post.mjs", import.meta.url));
+const REPOSITORY = "Acme/Provider-Foo";
+const IMAGE_BASE = "ghcr.io/acme/provider-foo";
+
+interface ActionRun {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+  outputs: Record<string, string>;
+  summary: string;
+  /** What the step left in RUNNER_TEMP. */
+  leftInRunnerTemp: string[];
+  state: string;
+}
+
+/** `name<<delimiter` blocks, as the runner reads $GITHUB_OUTPUT. */
+function parseRunnerFile(text: string): Record<string, string> {
+  const result: Record<string, string> = {};
+  const lines = text.split("\n");
+  for (let i = 0; i < lines.length; i++) {
+    const m = /^([^<]+)<<(.+)$/.exec(lines[i]!);
+    if (!m) continue;
+    const value: string[] = [];
+    for (i++; i < lines.length && lines[i] !== m[2]; i++) value.push(lines[i]!);
+    result[m[1]!] = value.join("\n");
+  }
+  return result;
+}
+
+/** Runs the bundled entry point as the runner does: inputs and context in the environment, files for the rest. */
+async function runAction(
+  script: string,
+  inputs: Record<string, string>,
+  context: Record<string, string> = {},
+): Promise<ActionRun> {
+  const dir = await mkdtemp(join(tmpdir(), "action-test-"));
+  const runnerTemp = join(dir, "runner-temp");
+  await mkdir(runnerTemp);
+  const files = { output: join(dir, "output"), summary: join(dir, "summary"), state: join(dir, "state") };
+  await Promise.all(Object.values(files).map((f) => writeFile(f, "")));
+  const env: Record<string, string> = {
+    PATH: process.env.PATH ?? "",
+    GITHUB_ACTIONS: "true",
+    GITHUB_REF: "refs/tags/v1.0.0",
+    GITHUB_REPOSITORY: REPOSITORY,
+    GITHUB_SHA: "0123456789abcdef0123456789abcdef01234567",
+    GITHUB_RUN_ID: "4242",
+    GITHUB_SERVER_URL: "https://github.com",
+    GITHUB_ACTOR: "octocat",
+    RUNNER_TEMP: runnerTemp,
+    GITHUB_OUTPUT: files.output,
+    GITHUB_STEP_SUMMARY: files.summary,
+    GITHUB_STATE: files.state,
+    ...context,
+  };
+  for (const [name, value] of Object.entries(inputs)) env[`INPUT_${name.toUpperCase()}`] = value;
+  const child = spawn(process.execPath, [script], { env, stdio: ["ignore", "pipe", "pipe"] });
+  let stdout = "";
+  let stderr = "";
+  child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+  child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+  const code = await new Promise<number | null>((resolve) => child.on("close", resolve));
+  const [output, summary, state] = await Promise.all(
+    [files.output, files.summary, files.state].map((f) => readFile(f, "utf8")),
+  );
+  const leftInRunnerTemp = await readdir(runnerTemp);
+  await rm(dir, { recursive: true, force: true });
+  return {
+    code,
+    stdout,
+    stderr,
+    outputs: parseRunnerFile(output!),
+    summary: summary!,
+    leftInRunnerTemp,
+    state: state!,
+  };
+}
+
+function explain(r: ActionRun): string {
+  return `exit ${r.code}\nstdout:\n${r.stdout}\nstderr:\n${r.stderr}`;
+}
+
+describe("the action on a real cluster with the operator running", () => {
+  let h: OperatorHarness;
+  let kubeconfig: string;
+  let tmp: string;
+  before(async () => {
+    h = await startOperatorHarness({
+      full: true,
+      operator: { maxInitAttempts: 1, initJobBackoffLimit: 0, initBackoffBaseMs: 200 },
+    });
+    kubeconfig = h.cp.kubeconfigYaml;
+    tmp = await mkdtemp(join(tmpdir(), "action-manifests-"));
+  });
+  after(async () => {
+    await h?.stop();
+    if (tmp) await rm(tmp, { recursive: true, force: true });
+  });
+
+  const getProvider = (name: string): Promise<Provider | undefined> =>
+    h.client.find<Provider>({ apiVersion: API_VERSION, kind: "ServiceProvider", name });
+
+  it("deploys a tag, waits for Ready and reports outputs and a summary", async () => {
+    const r = await runAction(ENTRY, { name: "foo", kubeconfig });
+    assert.equal(r.code, 0, explain(r));
+    assert.equal(r.outputs.image, `${IMAGE_BASE}:v1.0.0`);
+    assert.equal(r.outputs["previous-image"], "");
+    assert.equal(r.outputs.phase, "Ready");
+    assert.equal(r.outputs.ready, "true");
+    assert.equal(r.outputs.generation, "1");
+    assert.match(r.outputs["duration-seconds"] ?? "", /^\d+$/);
+    assert.match(r.summary, /\| Condition \| Status \| Reason \| Message \|/);
+    assert.match(r.summary, /\| Ready \| True \| ProviderReady \|/);
+    assert.match(r.stdout, /Initialized=True\/InitCompleted/, "prints the transitions");
+    assert.match(r.stdout, /::add-mask::/, "masks the kubeconfig's credentials");
+    const p = await getProvider("foo");
+    assert.equal(p?.spec.image, `${IMAGE_BASE}:v1.0.0`);
+    assert.equal(
+      p?.metadata.annotations?.["openmcp.cloud/source-commit"],
+      "0123456789abcdef0123456789abcdef01234567",
+    );
+    assert.equal(
+      p?.metadata.annotations?.["openmcp.cloud/run-url"],
+      `https://github.com/${REPOSITORY}/actions/runs/4242`,
+    );
+    assert.match(r.state, /^kubeconfig-path<</, "tells the post step where the kubeconfig was");
+    assert.deepEqual(r.leftInRunnerTemp, [], "the kubeconfig is gone after the step");
+  });
+
+  it("verifies the deployed release (base64 kubeconfig), and fails naming both images for another tag", async () => {
+    const b64 = Buffer.from(kubeconfig).toString("base64");
+    const ok = await runAction(ENTRY, { mode: "verify", name: "foo", kubeconfig: b64 });
+    assert.equal(ok.code, 0, explain(ok));
+    assert.equal(ok.outputs.ready, "true");
+    assert.match(ok.stdout, new RegExp(`::add-mask::${b64.slice(0, 40)}`));
+
+    const bad = await runAction(
+      ENTRY,
+      { mode: "verify", name: "foo", kubeconfig: b64 },
+      { GITHUB_REF: "refs/tags/v2.0.0" },
+    );
+    assert.equal(bad.code, 1, explain(bad));
+    assert.match(bad.stdout, /::error .*provider-foo:v1\.0\.0.*provider-foo:v2\.0\.0/);
+  });
+
+  it("plans a new tag with a server-side dry run: prints the diff and writes nothing", async () => {
+    const r = await runAction(ENTRY, { mode: "plan", name: "foo", kubeconfig, tag: "v2.0.0" });
+    assert.equal(r.code, 0, explain(r));
+    assert.ok(r.stdout.includes(`~ spec.image: "${IMAGE_BASE}:v1.0.0" → "${IMAGE_BASE}:v2.0.0"`), explain(r));
+    assert.match(r.summary, /```diff/);
+    assert.equal((await getProvider("foo"))?.spec.image, `${IMAGE_BASE}:v1.0.0`);
+  });
+
+  it("fails the step with the init pod's termination message", async () => {
+    const manifest = join(tmp, "broken.yaml");
+    await writeFile(
+      manifest,
+      [
+        `apiVersion: ${API_VERSION}`,
+        "kind: ServiceProvider",
+        "metadata:",
+        "  name: broken",
+        "spec:",
+        "  image: ignored:v0",
+        "  env:",
+        `    - name: ${INIT_BEHAVIOR_ENV}`,
+        "      value: fail",
+        "    - name: TESTENV_MESSAGE",
+        '      value: "cannot install CRDs: permission denied"',
+        "",
+      ].join("\n"),
+    );
+    const r = await runAction(ENTRY, { manifest, kubeconfig, timeout: "50s" });
+    assert.equal(r.code, 1, explain(r));
+    assert.match(
+      r.stdout,
+      /::error .*InitFailed.*cannot install CRDs%3A permission denied|::error .*InitFailed.*cannot install CRDs: permission denied/,
+    );
+    assert.equal(r.outputs.ready, "false");
+    assert.match(r.summary, /InitFailed/);
+  });
+
+  it("refuses a branch ref without a tag and changes nothing", async () => {
+    const r = await runAction(ENTRY, { name: "untagged", kubeconfig }, { GITHUB_REF: "refs/heads/main" });
+    assert.equal(r.code, 1, explain(r));
+    assert.match(r.stdout, /::error .*input "tag" is empty and GITHUB_REF "refs\/heads\/main" is not a tag/);
+    assert.equal(await getProvider("untagged"), undefined);
+  });
+
+  it("refuses an invalid manifest, naming the field, and changes nothing", async () => {
+    const manifest = join(tmp, "invalid.yaml");
+    await writeFile(manifest, "metadata:\n  name: invalid\nspec:\n  runReplicas: 0\n");
+    const r = await runAction(ENTRY, { manifest, kubeconfig });
+    assert.equal(r.code, 1, explain(r));
+    assert.match(r.stdout, /::error .*spec\.runReplicas: 0 is out of range/);
+    assert.equal(await getProvider("invalid"), undefined);
+  });
+
+  it("fails clearly when the cluster cannot be reached", async () => {
+    const unreachable = kubeconfig.replace(
+      /server: https:\/\/127\.0\.0\.1:\d+/,
+      "server: https://127.0.0.1:1",
+    );
+    assert.notEqual(unreachable, kubeconfig);
+    const r = await runAction(ENTRY, { name: "foo", kubeconfig: unreachable });
+    assert.equal(r.code, 1, explain(r));
+    assert.match(
+      r.stdout,
+      /::error .*cannot read ServiceProvider "foo" from https%3A\/\/127\.0\.0\.1%3A1|::error .*cannot read ServiceProvider "foo" from https:\/\/127\.0\.0\.1:1/,
+    );
+    assert.match(r.stdout, /ECONNREFUSED/);
+  });
+});
+
+describe("the post step", () => {
+  it("removes the kubeconfig the main step left behind", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "action-post-"));
+    const kubeconfigDir = await mkdtemp(join(dir, "openmcp-deploy-"));
+    const path = join(kubeconfigDir, "kubeconfig");
+    await writeFile(path, "apiVersion: v1\n", { mode: 0o600 });
+    const r = await runAction(POST, {}, { "STATE_kubeconfig-path": path });
+    assert.equal(r.code, 0, explain(r));
+    assert.deepEqual(await readdir(dir), []);
+    await rm(dir, { recursive: true, force: true });
+  });
+});
