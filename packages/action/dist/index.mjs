@@ -45385,12 +45385,12 @@ var require_log = __commonJS({
       if (logLevel === "debug")
         console.log(...messages);
     }
-    function warn(logLevel, warning) {
+    function warn(logLevel, warning2) {
       if (logLevel === "debug" || logLevel === "warn") {
         if (typeof node_process.emitWarning === "function")
-          node_process.emitWarning(warning);
+          node_process.emitWarning(warning2);
         else
-          console.warn(warning);
+          console.warn(warning2);
       }
     }
     exports.debug = debug2;
@@ -48860,9 +48860,9 @@ var require_composer = __commonJS({
         this.prelude = [];
         this.errors = [];
         this.warnings = [];
-        this.onError = (source, code, message, warning) => {
+        this.onError = (source, code, message, warning2) => {
           const pos = getErrorPos(source);
-          if (warning)
+          if (warning2)
             this.warnings.push(new errors.YAMLWarning(pos, code, message));
           else
             this.errors.push(new errors.YAMLParseError(pos, code, message));
@@ -48935,10 +48935,10 @@ ${cb}` : comment;
           console.dir(token, { depth: null });
         switch (token.type) {
           case "directive":
-            this.directives.add(token.source, (offset, message, warning) => {
+            this.directives.add(token.source, (offset, message, warning2) => {
               const pos = getErrorPos(token);
               pos[0] += offset;
-              this.onError(pos, "BAD_DIRECTIVE", message, warning);
+              this.onError(pos, "BAD_DIRECTIVE", message, warning2);
             });
             this.prelude.push(token.source);
             this.atDirectives = true;
@@ -50980,7 +50980,7 @@ var require_public_api = __commonJS({
       const doc = parseDocument(src, options);
       if (!doc)
         return null;
-      doc.warnings.forEach((warning) => log.warn(doc.options.logLevel, warning));
+      doc.warnings.forEach((warning2) => log.warn(doc.options.logLevel, warning2));
       if (doc.errors.length > 0) {
         if (doc.options.logLevel !== "silent")
           throw doc.errors[0];
@@ -89802,6 +89802,9 @@ function error(message, title) {
   const props2 = title ? ` title=${escapeProperty(title)}` : "";
   process.stdout.write(`::error${props2}::${escapeData(message)}${EOL}`);
 }
+function warning(message) {
+  process.stdout.write(`::warning::${escapeData(message)}${EOL}`);
+}
 function info(message) {
   process.stdout.write(`${message}${EOL}`);
 }
@@ -89929,7 +89932,12 @@ async function waitForProvider(options) {
   let last;
   let lastLine = "";
   for (; ; ) {
-    const p = await options.get();
+    let p;
+    try {
+      p = await options.get();
+    } catch (err) {
+      options.onReadError(err);
+    }
     if (p) {
       last = p;
       const line = describeState(p);
@@ -89993,6 +90001,7 @@ async function deploy(ctx) {
     get: () => readProvider(ctx),
     generation,
     timeoutMs: inputs.timeoutMs,
+    onReadError: (err) => warning(`reading ${ctx.label} failed, retrying: ${messageOf(err)}`),
     onChange: (p) => info(`[${((Date.now() - started) / 1e3).toFixed(1)}s] ${ctx.label}: ${describeState(p)}`)
   });
   if (verdict === "ready")

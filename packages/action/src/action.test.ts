@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { API_VERSION, type Provider } from "@openmcp-ts/contract";
 import { startOperatorHarness, type OperatorHarness } from "@openmcp-ts/operator/test-harness";
-import { INIT_BEHAVIOR_ENV } from "@openmcp-ts/testenv";
+import { INIT_BEHAVIOR_ENV, RUN_BEHAVIOR_ENV } from "@openmcp-ts/testenv";
 
 const ENTRY = fileURLToPath(new URL("../dist/index.mjs", import.meta.url));
 const POST = fileURLToPath(new URL("../dist/post.mjs", import.meta.url));
@@ -190,6 +190,21 @@ describe("the action on a real cluster with the operator running", () => {
     );
     assert.equal(r.outputs.ready, "false");
     assert.match(r.summary, /InitFailed/);
+  });
+
+  it("fails at the timeout with what the provider says", async () => {
+    const manifest = join(tmp, "crashing.yaml");
+    await writeFile(
+      manifest,
+      `metadata:\n  name: crashing\nspec:\n  env:\n    - name: ${RUN_BEHAVIOR_ENV}\n      value: crashloop\n`,
+    );
+    const r = await runAction(ENTRY, { manifest, kubeconfig, timeout: "3s" });
+    assert.equal(r.code, 1, explain(r));
+    assert.match(
+      r.stdout,
+      /::error .*timed out after 3s waiting for ServiceProvider "crashing" to become Ready/,
+    );
+    assert.equal(r.outputs.ready, "false");
   });
 
   it("refuses a branch ref without a tag and changes nothing", async () => {

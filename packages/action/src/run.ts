@@ -11,7 +11,7 @@ import {
 } from "./kubeconfig-file.ts";
 import { parseInputs, type ActionInputs } from "./parse-inputs.ts";
 import { renderSummary } from "./render-summary.ts";
-import { appendSummary, error, info, mask, saveState, setOutput, type Env } from "./runner-io.ts";
+import { appendSummary, error, info, mask, saveState, setOutput, warning, type Env } from "./runner-io.ts";
 import {
   conditionMessages,
   describeState,
@@ -87,6 +87,7 @@ async function deploy(ctx: Context): Promise<ModeResult> {
     get: () => readProvider(ctx),
     generation,
     timeoutMs: inputs.timeoutMs,
+    onReadError: (err) => warning(`reading ${ctx.label} failed, retrying: ${messageOf(err)}`),
     onChange: (p) =>
       info(`[${((Date.now() - started) / 1000).toFixed(1)}s] ${ctx.label}: ${describeState(p)}`),
   });

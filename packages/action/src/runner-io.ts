@@ -51,6 +51,10 @@ export function error(message: string, title?: string): void {
   process.stdout.write(`::error${props}::${escapeData(message)}${EOL}`);
 }
 
+export function warning(message: string): void {
+  process.stdout.write(`::warning::${escapeData(message)}${EOL}`);
+}
+
 export function info(message: string): void {
   process.stdout.write(`${message}${EOL}`);
 }

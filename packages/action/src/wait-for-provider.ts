@@ -47,6 +47,8 @@ export interface WaitOptions {
   timeoutMs: number;
   intervalMs?: number;
   onChange: (p: Provider) => void;
+  /** A failed read while waiting; the wait goes on (API servers restart, networks blip). */
+  onReadError: (err: unknown) => void;
 }
 
 /** Polls until the provider is ready or failed, or the time is up; returns the last state seen. */
@@ -57,7 +59,12 @@ export async function waitForProvider(
   let last: Provider | undefined;
   let lastLine = "";
   for (;;) {
-    const p = await options.get();
+    let p: Provider | undefined;
+    try {
+      p = await options.get();
+    } catch (err) {
+      options.onReadError(err);
+    }
     if (p) {
       last = p;
       const line = describeState(p);
