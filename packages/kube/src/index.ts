@@ -2,3 +2,4 @@ export * from "./kube-client.ts";
 export * from "./informer.ts";
 export * from "./work-queue.ts";
 export * from "./resource-path.ts";
+export * from "./leader-election.ts";

@@ -1,5 +1,10 @@
-import { ApiError, type KubeClient } from "@openmcp-ts/kube";
-import type { Logger } from "./logger.ts";
+import { ApiError, type KubeClient } from "./kube-client.ts";
+
+/** The little the elector logs through; any JSON-line logger with these two methods fits. */
+export interface LeaderElectionLogger {
+  info(msg: string, fields?: Record<string, unknown>): void;
+  error(msg: string, fields?: Record<string, unknown>): void;
+}
 
 export interface LeaderElectionOptions {
   namespace: string;
@@ -38,13 +43,13 @@ export class LeaderElector {
   private readonly leaseRef;
   private readonly client: KubeClient;
   private readonly options: LeaderElectionOptions;
-  private readonly log: Logger;
+  private readonly log: LeaderElectionLogger;
   private readonly callbacks: { onStartedLeading: () => void; onStoppedLeading: () => void };
 
   constructor(
     client: KubeClient,
     options: LeaderElectionOptions,
-    log: Logger,
+    log: LeaderElectionLogger,
     callbacks: { onStartedLeading: () => void; onStoppedLeading: () => void },
   ) {
     this.client = client;
