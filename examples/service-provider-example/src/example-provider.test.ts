@@ -1,0 +1,172 @@
+import { after, before, describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { join } from "node:path";
+import {
+  API_VERSION,
+  CLUSTERS_API_VERSION,
+  accessRequestCrd,
+  clusterRequestCrd,
+  providerCrd,
+  stableRequestName,
+  type ServiceProvider,
+} from "@openmcp-ts/contract";
+import { KubeClient, registerPlural } from "@openmcp-ts/kube";
+import { installCrds } from "@openmcp-ts/provider-sdk";
+import { renderInitObjects, renderRunObjects } from "@openmcp-ts/render";
+import { eventually, startControlPlane, type ControlPlane } from "@openmcp-ts/testenv";
+import { EXAMPLE_API_VERSION, EXAMPLE_GVK } from "./example-crd.ts";
+import { CONTROLLER_NAME, exampleProvider } from "./example-provider.ts";
+import { configMapName } from "./reconcile-example.ts";
+
+const SYSTEM_NS = "openmcp-system";
+const REPO_ROOT = join(import.meta.dirname, "../../..");
+const MAIN = join(import.meta.dirname, "main.ts");
+const CTX = { environment: "test", namespace: SYSTEM_NS, webhookSecretPresent: false };
+
+describe("service-provider-example against a real apiserver", () => {
+  let cp: ControlPlane;
+  let platform: KubeClient;
+  let provider: ServiceProvider;
+  before(async () => {
+    cp = await startControlPlane();
+    platform = KubeClient.create({ kubeconfig: cp.kubeconfigPath });
+    await platform.apply({ apiVersion: "v1", kind: "Namespace", metadata: { name: SYSTEM_NS } }, "test");
+    await installCrds({ platform }, [
+      providerCrd("ServiceProvider"),
+      clusterRequestCrd(),
+      accessRequestCrd(),
+    ]);
+    provider = await platform.create<ServiceProvider>({
+      apiVersion: API_VERSION,
+      kind: "ServiceProvider",
+      metadata: { name: "example" },
+      spec: { image: "ghcr.io/openmcp-project/service-provider-example:dev" },
+    });
+    // The onboarding cluster is this same apiserver: the access Secret carries its kubeconfig.
+    await platform.apply(
+      {
+        apiVersion: "v1",
+        kind: "Secret",
+        metadata: { name: "onboarding-access", namespace: SYSTEM_NS },
+        data: { kubeconfig: Buffer.from(cp.kubeconfigYaml).toString("base64") },
+      },
+      "test",
+    );
+  });
+  after(async () => {
+    await cp?.stop();
+  });
+
+  /** Plays the scheduler and the cluster provider for one local name. */
+  async function grantAccess(localName: string): Promise<void> {
+    const name = stableRequestName(CONTROLLER_NAME, localName);
+    const ref = (kind: string) => ({ apiVersion: CLUSTERS_API_VERSION, kind, namespace: SYSTEM_NS, name });
+    await eventually(`ClusterRequest ${name}`, () => platform.find(ref("ClusterRequest")), 20_000);
+    await platform.patch(
+      ref("ClusterRequest"),
+      "merge",
+      {
+        status: {
+          phase: "Granted",
+          observedGeneration: 1,
+          cluster: { name: "onboarding", namespace: "clusters" },
+        },
+      },
+      { subresource: "status" },
+    );
+    await eventually(`AccessRequest ${name}`, () => platform.find(ref("AccessRequest")), 20_000);
+    await platform.patch(
+      ref("AccessRequest"),
+      "merge",
+      { status: { phase: "Granted", observedGeneration: 1, secretRef: { name: "onboarding-access" } } },
+      { subresource: "status" },
+    );
+  }
+
+  it("init, run as a process with the operator's args, installs the CRD on onboarding and registers it", async () => {
+    const container = renderInitObjects(provider, CTX).job.spec.template.spec.containers[0];
+    assert.ok(container?.args);
+    const child = spawn(process.execPath, ["--import", "tsx", MAIN, ...container.args], {
+      cwd: REPO_ROOT,
+      env: {
+        PATH: process.env.PATH,
+        // In the pod this is the in-cluster config; locally KUBECONFIG stands in for it.
+        KUBECONFIG: cp.kubeconfigPath,
+        POD_NAMESPACE: SYSTEM_NS,
+        POD_NAME: "sp-example-init-abcde",
+      },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stderr = "";
+    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+    try {
+      await grantAccess("onboarding-init");
+      let timer: NodeJS.Timeout | undefined;
+      const code = await Promise.race([
+        exited,
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(() => reject(new Error(`init did not exit:\n${stderr}`)), 20_000);
+        }),
+      ]).finally(() => clearTimeout(timer));
+      assert.equal(code, 0, stderr);
+    } finally {
+      child.kill();
+    }
+    const messages = stderr
+      .trim()
+      .split("\n")
+      .map((l) => (JSON.parse(l) as { msg: string }).msg);
+    assert.ok(messages.includes("resources registered"), stderr);
+    const sp = await platform.get<ServiceProvider>({
+      apiVersion: API_VERSION,
+      kind: "ServiceProvider",
+      name: "example",
+    });
+    assert.deepEqual(sp.status?.resources, [EXAMPLE_GVK]);
+    const crd = await platform.get<{ status?: { conditions?: { type: string; status: string }[] } }>({
+      apiVersion: "apiextensions.k8s.io/v1",
+      kind: "CustomResourceDefinition",
+      name: "examples.example.services.openmcp.cloud",
+    });
+    assert.ok(crd.status?.conditions?.some((c) => c.type === "Established" && c.status === "True"));
+  });
+
+  it("run reconciles Examples into ConfigMaps and stops on abort", async () => {
+    const args = renderRunObjects(provider, CTX).deployment.spec.template.spec.containers[0]?.args ?? [];
+    const stop = new AbortController();
+    const logs: string[] = [];
+    const done = exampleProvider().main(
+      args,
+      { KUBECONFIG: cp.kubeconfigPath, POD_NAMESPACE: SYSTEM_NS, POD_NAME: "sp-example-0" },
+      { signal: stop.signal, stderr: (l) => void logs.push(l), stdout: (l) => void logs.push(l) },
+    );
+    try {
+      await grantAccess("onboarding");
+      registerPlural("Example", "examples");
+      await platform.apply(
+        {
+          apiVersion: EXAMPLE_API_VERSION,
+          kind: "Example",
+          metadata: { name: "hello", namespace: "default" },
+          spec: { data: { greeting: "hello" } },
+        },
+        "test",
+      );
+      const cm = await eventually("ConfigMap of Example hello", () =>
+        platform.find<{ data?: Record<string, string>; metadata: { ownerReferences?: { kind: string }[] } }>({
+          apiVersion: "v1",
+          kind: "ConfigMap",
+          namespace: "default",
+          name: configMapName("hello"),
+        }),
+      );
+      assert.deepEqual(cm.data, { greeting: "hello" });
+      assert.equal(cm.metadata.ownerReferences?.[0]?.kind, "Example");
+    } finally {
+      stop.abort();
+    }
+    assert.equal(await done, 0, logs.join(""));
+  });
+});

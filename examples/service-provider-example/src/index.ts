@@ -1,0 +1,3 @@
+export * from "./example-crd.ts";
+export * from "./example-provider.ts";
+export * from "./reconcile-example.ts";
