@@ -1,0 +1,1122 @@
+// Operator end to end: N providers on a fresh full local control plane (etcd, kube-apiserver,
+// kube-controller-manager, kube-scheduler, kwok), the operator as a child process so its CPU, memory
+// and API requests are its own.
+// Run: pnpm exec node --import tsx bench/operator.bench.ts [--sizes 1,50,200] [--repeats 3]
+//        [--idle-seconds 60] [--timeout-seconds 900] [--workers N] [--out bench/results/operator.md]
+//        [--merge]   (keep the runs of other sizes already recorded in --out)
+import { execFileSync, spawn, type ChildProcess } from "node:child_process";
+import { createWriteStream, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { request } from "node:http";
+import { createServer } from "node:net";
+import { availableParallelism, cpus, loadavg, tmpdir } from "node:os";
+import { dirname, join, relative, resolve } from "node:path";
+import process from "node:process";
+import { createInterface } from "node:readline";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import {
+  API_VERSION,
+  CONDITION_INITIALIZED,
+  CONDITION_READY,
+  LABEL_MANAGED_BY,
+  MANAGED_BY_VALUE,
+  PROVIDER_KINDS,
+  type Provider,
+  type ProviderKind,
+} from "@openmcp-ts/contract";
+import { Informer, KubeClient, type CachedObject } from "@openmcp-ts/kube";
+import { startControlPlane, type ControlPlane } from "@openmcp-ts/testenv";
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+const OPERATOR_MAIN = join(ROOT, "packages/operator/src/main.ts");
+const NAMESPACE = "openmcp-system";
+const ENVIRONMENT = "bench";
+const FIELD_MANAGER = "bench";
+const READ_VERBS = ["get", "list", "watch"];
+/** Applies of new providers in flight at once: "as fast as possible" without thousands of sockets. */
+const CREATE_CONCURRENCY = 32;
+const MARK_START = "<!-- bench:generated:start -->";
+const MARK_END = "<!-- bench:generated:end -->";
+
+// ---------------------------------------------------------------------------------------------
+// Command line
+
+const { values: flags } = parseArgs({
+  options: {
+    sizes: { type: "string", default: "1,50,200" },
+    repeats: { type: "string", default: "3" },
+    "idle-seconds": { type: "string", default: "60" },
+    "timeout-seconds": { type: "string", default: "900" },
+    workers: { type: "string" },
+    out: { type: "string", default: "bench/results/operator.md" },
+    merge: { type: "boolean", default: false },
+  },
+  strict: true,
+});
+const SIZES = flags.sizes.split(",").map((s) => Number(s.trim()));
+const REPEATS = Number(flags.repeats);
+const IDLE_SECONDS = Number(flags["idle-seconds"]);
+const TIMEOUT_MS = Number(flags["timeout-seconds"]) * 1000;
+const OUT = resolve(ROOT, flags.out);
+if (SIZES.some((n) => !Number.isInteger(n) || n < 1) || !Number.isInteger(REPEATS) || REPEATS < 1)
+  throw new Error(`invalid --sizes "${flags.sizes}" or --repeats "${flags.repeats}": want whole numbers ≥ 1`);
+if (!(IDLE_SECONDS >= 0)) throw new Error(`invalid --idle-seconds "${flags["idle-seconds"]}"`);
+const COMMAND = [
+  "pnpm exec node --import tsx bench/operator.bench.ts",
+  `--sizes ${SIZES.join(",")}`,
+  `--repeats ${REPEATS}`,
+  `--idle-seconds ${IDLE_SECONDS}`,
+  ...(flags.workers ? [`--workers ${flags.workers}`] : []),
+  ...(flags.merge ? ["--merge"] : []),
+].join(" ");
+
+// ---------------------------------------------------------------------------------------------
+// Providers
+
+const IMAGES: Record<ProviderKind, string> = {
+  ClusterProvider: "ghcr.io/openmcp-project/images/cluster-provider-kind",
+  ServiceProvider: "ghcr.io/openmcp-project/images/service-provider-landscaper",
+  PlatformService: "ghcr.io/openmcp-project/images/platform-service-gateway",
+};
+const VERBOSITY = ["INFO", "DEBUG", "ERROR"] as const;
+
+/** Kinds round-robin; a handful of env vars, a verbosity and 1–2 run replicas, as real providers have. */
+function benchProvider(i: number): Provider {
+  const kind = PROVIDER_KINDS[i % PROVIDER_KINDS.length]!;
+  return {
+    apiVersion: API_VERSION,
+    kind,
+    metadata: { name: `bench-${String(i).padStart(4, "0")}`, labels: { "bench.openmcp.cloud/run": "1" } },
+    spec: {
+      image: `${IMAGES[kind]}:v0.${1 + (i % 9)}.${i % 4}`,
+      env: [
+        { name: "LOG_FORMAT", value: "json" },
+        { name: "REGION", value: `eu-${10 + (i % 3)}` },
+        { name: "FEATURE_GATES", value: "Reconcile=true,Webhooks=false" },
+        { name: "SYNC_PERIOD", value: `${30 + (i % 5) * 10}s` },
+      ],
+      verbosity: VERBOSITY[i % VERBOSITY.length]!,
+      runReplicas: 1 + (i % 2),
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Small helpers
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/** The promise's value, or undefined after ms; the timer never outlives the race. */
+async function within<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([
+      promise,
+      new Promise<undefined>((r) => (timer = setTimeout(() => r(undefined), ms))),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((ok, fail) => {
+    const srv = createServer();
+    srv.on("error", fail);
+    srv.listen(0, "127.0.0.1", () => {
+      const addr = srv.address();
+      srv.close(() => {
+        if (addr && typeof addr === "object") ok(addr.port);
+        else fail(new Error("cannot find a free loopback port"));
+      });
+    });
+  });
+}
+
+async function pool<T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) await fn(items[next++]!);
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+}
+
+function quantile(values: number[], q: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))]!;
+}
+
+const CLK_TCK = (() => {
+  try {
+    return Number(execFileSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).trim()) || 100;
+  } catch {
+    return 100;
+  }
+})();
+
+/** User + system CPU seconds of one process, from /proc/<pid>/stat. */
+function cpuSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  const rest = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return (Number(rest[11]) + Number(rest[12])) / CLK_TCK;
+}
+
+/** Other people edit the tree while benchmarks run: record which code each run measured. */
+function sourceRevision(): string {
+  try {
+    const git = (...args: string[]): string =>
+      execFileSync("git", args, { cwd: ROOT, encoding: "utf8" }).trim();
+    const dirty = git(
+      "status",
+      "--porcelain",
+      "--",
+      "packages/operator",
+      "packages/reconciler",
+      "packages/render",
+      "packages/kube",
+      "packages/contract",
+    );
+    return `${git("rev-parse", "--short", "HEAD")}${dirty ? "+dirty" : ""}`;
+  } catch {
+    return "unknown";
+  }
+}
+
+/** CPU seconds of each control-plane component (from the testenv pids file) and of the bench itself. */
+function componentCpu(cp: ControlPlane): Record<string, number> {
+  const out: Record<string, number> = { bench: (process.cpuUsage().user + process.cpuUsage().system) / 1e6 };
+  const pids = readFileSync(join(cp.dir, "pids"), "utf8").split("\n").filter(Boolean);
+  for (const pid of pids) {
+    try {
+      const argv0 = readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0")[0] ?? pid;
+      const name = argv0.slice(argv0.lastIndexOf("/") + 1);
+      out[name] = (out[name] ?? 0) + cpuSeconds(Number(pid));
+    } catch {
+      // gone (restarted or stopped)
+    }
+  }
+  return out;
+}
+
+function diff(after: Record<string, number>, before: Record<string, number>): Record<string, number> {
+  return Object.fromEntries(Object.entries(after).map(([k, v]) => [k, v - (before[k] ?? 0)]));
+}
+
+/** VmRSS and VmHWM (peak RSS) in MiB, from /proc/<pid>/status. */
+function memory(pid: number): { rss: number; hwm: number } {
+  const status = readFileSync(`/proc/${pid}/status`, "utf8");
+  const kib = (field: string): number => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, "m").exec(status)?.[1]);
+  return { rss: kib("VmRSS") / 1024, hwm: kib("VmHWM") / 1024 };
+}
+
+// ---------------------------------------------------------------------------------------------
+// The operator's /metrics
+
+interface Sample {
+  name: string;
+  labels: Record<string, string>;
+  value: number;
+}
+
+async function scrape(port: number): Promise<Sample[]> {
+  const text = await new Promise<string>((ok, fail) => {
+    const req = request({ host: "127.0.0.1", port, path: "/metrics", timeout: 5000 }, (res) => {
+      let body = "";
+      res.on("data", (c: Buffer) => (body += c.toString()));
+      res.on("end", () => ok(body));
+    });
+    req.on("error", fail);
+    req.on("timeout", () => req.destroy(new Error("no answer from /metrics within 5 s")));
+    req.end();
+  });
+  const samples: Sample[] = [];
+  for (const line of text.split("\n")) {
+    const m = /^([a-zA-Z_:][\w:]*)(?:\{(.*)\})? (\S+)$/.exec(line);
+    if (!m) continue;
+    const labels: Record<string, string> = {};
+    for (const l of (m[2] ?? "").matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)) labels[l[1]!] = l[2]!;
+    samples.push({ name: m[1]!, labels, value: Number(m[3]) });
+  }
+  return samples;
+}
+
+function sumOf(samples: Sample[], name: string, filter: (l: Record<string, string>) => boolean = () => true) {
+  return samples.filter((s) => s.name === name && filter(s.labels)).reduce((a, s) => a + s.value, 0);
+}
+
+/** API requests by verb between two scrapes. */
+function requestsByVerb(before: Sample[], after: Sample[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const s of after.filter((x) => x.name === "openmcp_api_requests_total")) {
+    const verb = s.labels.verb ?? "?";
+    out[verb] = (out[verb] ?? 0) + s.value;
+  }
+  for (const s of before.filter((x) => x.name === "openmcp_api_requests_total")) {
+    const verb = s.labels.verb ?? "?";
+    out[verb] = (out[verb] ?? 0) - s.value;
+  }
+  return nonZero(out);
+}
+
+function nonZero(counts: Record<string, number>): Record<string, number> {
+  return Object.fromEntries(Object.entries(counts).filter(([, v]) => v !== 0));
+}
+
+function requestsByCode(before: Sample[], after: Sample[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  const add = (samples: Sample[], sign: number): void => {
+    for (const s of samples.filter((x) => x.name === "openmcp_api_requests_total")) {
+      const k = `${s.labels.verb ?? "?"} ${s.labels.code ?? "?"}`;
+      out[k] = (out[k] ?? 0) + sign * s.value;
+    }
+  };
+  add(after, 1);
+  add(before, -1);
+  return nonZero(out);
+}
+
+const writesIn = (byVerb: Record<string, number>): number =>
+  Object.entries(byVerb)
+    .filter(([verb]) => !READ_VERBS.includes(verb))
+    .reduce((a, [, n]) => a + n, 0);
+
+// ---------------------------------------------------------------------------------------------
+// The API server's audit log: which objects the operator writes
+
+/** Writes only, metadata level: enough to name the resource and subresource of every write. */
+const AUDIT_POLICY = `apiVersion: audit.k8s.io/v1
+kind: Policy
+omitStages: ["RequestReceived"]
+rules:
+- level: None
+  verbs: ["get", "list", "watch"]
+- level: Metadata
+`;
+
+interface AuditEvent {
+  verb?: string;
+  userAgent?: string;
+  requestURI?: string;
+  stageTimestamp?: string;
+  objectRef?: { resource?: string; subresource?: string; name?: string };
+  responseStatus?: { code?: number };
+}
+
+/**
+ * The operator's writes between two wall-clock times, by "verb resource[/subresource] code". The
+ * operator and the bench both talk through node:https without a User-Agent, while the control
+ * plane's own components send theirs; the bench's writes carry fieldManager=bench.
+ */
+function operatorWritesFromAudit(path: string, fromMs: number, toMs: number): Record<string, number> {
+  const out: Record<string, number> = {};
+  const text = existsSync(path) ? readFileSync(path, "utf8") : "";
+  for (const line of text.split("\n")) {
+    if (!line) continue;
+    const e = JSON.parse(line) as AuditEvent;
+    if (e.userAgent || e.requestURI?.includes("fieldManager=bench")) continue;
+    const at = Date.parse(e.stageTimestamp ?? "");
+    if (!(at >= fromMs && at < toMs)) continue;
+    const ref = e.objectRef ?? {};
+    const key = `${e.verb ?? "?"} ${ref.resource ?? "?"}${ref.subresource ? `/${ref.subresource}` : ""} ${e.responseStatus?.code ?? "?"}`;
+    out[key] = (out[key] ?? 0) + 1;
+  }
+  return out;
+}
+
+interface EventItem {
+  reason?: string;
+  involvedObject?: { kind?: string; name?: string };
+  reportingComponent?: string;
+}
+
+/** The operator's Events by reason, and how many (object, reason) pairs were recorded more than once. */
+async function operatorEvents(
+  client: KubeClient,
+): Promise<{ byReason: Record<string, number>; duplicates: number }> {
+  const list = await client.list<EventItem>({ apiVersion: "v1", kind: "Event", namespace: "default" });
+  const byReason: Record<string, number> = {};
+  const pairs = new Map<string, number>();
+  for (const e of list.items) {
+    if (e.reportingComponent !== MANAGED_BY_VALUE) continue;
+    const reason = e.reason ?? "?";
+    byReason[reason] = (byReason[reason] ?? 0) + 1;
+    const pair = `${e.involvedObject?.kind ?? ""}/${e.involvedObject?.name ?? ""}/${reason}`;
+    pairs.set(pair, (pairs.get(pair) ?? 0) + 1);
+  }
+  const duplicates = [...pairs.values()].reduce((a, c) => a + (c - 1), 0);
+  return { byReason, duplicates };
+}
+
+// ---------------------------------------------------------------------------------------------
+// The operator as a child process
+
+interface OperatorProcess {
+  child: ChildProcess;
+  pid: number;
+  port: number;
+  spawnedAt: number;
+  cachesSynced: Promise<number>;
+  exited: Promise<number | null>;
+  log: { lines: number; byLevel: Record<string, number>; errors: Map<string, number> };
+  logPath: string;
+}
+
+/** Groups error lines whose text differs only in names, numbers and resource versions. */
+function errorKey(entry: Record<string, unknown>): string {
+  const error = typeof entry.error === "string" ? entry.error : JSON.stringify(entry.error ?? "");
+  const text = `${String(entry.msg)}: ${error}`.replace(/bench-\d{4}/g, "<name>").replace(/\b\d+\b/g, "<n>");
+  return text.length > 220 ? `${text.slice(0, 220)}…` : text;
+}
+
+function runToExit(args: string[], env: NodeJS.ProcessEnv): Promise<void> {
+  return new Promise((ok, fail) => {
+    const child = spawn(process.execPath, args, { cwd: ROOT, env, stdio: ["ignore", "ignore", "pipe"] });
+    let stderr = "";
+    child.stderr.on("data", (c: Buffer) => (stderr += c.toString()));
+    child.once("error", fail);
+    child.once("exit", (code) =>
+      code === 0 ? ok() : fail(new Error(`${args.join(" ")} exited with ${code}: ${stderr.slice(-2000)}`)),
+    );
+  });
+}
+
+async function spawnOperator(kubeconfig: string, logPath: string): Promise<OperatorProcess> {
+  const port = await freePort();
+  const spawnedAt = performance.now();
+  const child = spawn(
+    process.execPath,
+    [
+      "--import",
+      "tsx",
+      OPERATOR_MAIN,
+      "run",
+      `--environment=${ENVIRONMENT}`,
+      `--kubeconfig=${kubeconfig}`,
+      `--metrics-bind-address=127.0.0.1:${port}`,
+      "--health-probe-bind-address=0",
+      "-v",
+      "INFO",
+      ...(flags.workers ? [`--workers=${flags.workers}`] : []),
+    ],
+    { cwd: ROOT, env: { ...process.env, POD_NAMESPACE: NAMESPACE }, stdio: ["ignore", "ignore", "pipe"] },
+  );
+  if (!child.pid) throw new Error("cannot spawn the operator: no pid");
+  const file = createWriteStream(logPath);
+  const log = { lines: 0, byLevel: {} as Record<string, number>, errors: new Map<string, number>() };
+  const exited = new Promise<number | null>((r) => child.once("exit", (code) => r(code)));
+  const cachesSynced = new Promise<number>((ok, fail) => {
+    const lines = createInterface({ input: child.stderr });
+    lines.on("line", (line) => {
+      file.write(`${line}\n`);
+      log.lines++;
+      let entry: Record<string, unknown>;
+      try {
+        entry = JSON.parse(line) as Record<string, unknown>;
+      } catch {
+        log.byLevel.unparsed = (log.byLevel.unparsed ?? 0) + 1;
+        log.errors.set(`(not JSON) ${line.slice(0, 200)}`, (log.errors.get(line) ?? 0) + 1);
+        return;
+      }
+      const level = String(entry.level);
+      log.byLevel[level] = (log.byLevel[level] ?? 0) + 1;
+      if (level === "error") log.errors.set(errorKey(entry), (log.errors.get(errorKey(entry)) ?? 0) + 1);
+      if (entry.msg === "caches synced") ok(performance.now());
+    });
+    void exited.then((code) => fail(new Error(`the operator exited with ${code} before its caches synced`)));
+  });
+  void exited.then(() => file.end());
+  // Awaited by the caller; this only keeps a late exit from counting as an unhandled rejection.
+  cachesSynced.catch(() => undefined);
+  return { child, pid: child.pid, port, spawnedAt, cachesSynced, exited, log, logPath };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Watching the providers from the bench's own client
+
+type Watched = CachedObject & Provider & { metadata: { generation?: number } };
+
+class ProviderWatch {
+  readonly readyAt = new Map<string, number>();
+  readonly initializedAt = new Map<string, number>();
+  firstJobAt: number | undefined;
+  /** Provider updates (any resourceVersion change) seen while counting is on, e.g. during idle. */
+  updates = 0;
+  counting = false;
+  private readonly providerInformers: Informer<Watched>[] = [];
+  private readonly jobs: Informer<CachedObject>;
+  private waiters: (() => void)[] = [];
+
+  constructor(client: KubeClient) {
+    const is = (p: Watched, type: string): boolean => {
+      const c = p.status?.conditions?.find((x) => x.type === type);
+      return c?.status === "True" && (c.observedGeneration ?? 0) >= (p.metadata.generation ?? 0);
+    };
+    for (const kind of PROVIDER_KINDS) {
+      this.providerInformers.push(
+        new Informer<Watched>(
+          client,
+          { apiVersion: API_VERSION, kind },
+          {
+            onEvent: (type, p) => {
+              if (this.counting && type !== "added") this.updates++;
+              const key = `${kind}/${p.metadata.name ?? ""}`;
+              const now = performance.now();
+              if (is(p, CONDITION_INITIALIZED) && !this.initializedAt.has(key))
+                this.initializedAt.set(key, now);
+              if (is(p, CONDITION_READY) && p.status?.phase === "Ready" && !this.readyAt.has(key)) {
+                this.readyAt.set(key, now);
+                for (const w of this.waiters) w();
+              }
+            },
+          },
+        ),
+      );
+    }
+    this.jobs = new Informer<CachedObject>(
+      client,
+      { apiVersion: "batch/v1", kind: "Job", namespace: NAMESPACE },
+      {
+        labelSelector: `${LABEL_MANAGED_BY}=${MANAGED_BY_VALUE}`,
+        onEvent: (type) => {
+          if (type === "added") this.firstJobAt ??= performance.now();
+        },
+      },
+    );
+  }
+
+  async start(): Promise<void> {
+    await Promise.all([...this.providerInformers, this.jobs].map((i) => i.start()));
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all([...this.providerInformers, this.jobs].map((i) => i.stop()));
+  }
+
+  async allReady(n: number, timeoutMs: number): Promise<void> {
+    const deadline = performance.now() + timeoutMs;
+    while (this.readyAt.size < n) {
+      const left = deadline - performance.now();
+      if (left <= 0) throw new Error(`timed out: ${this.readyAt.size} of ${n} providers Ready`);
+      await new Promise<void>((r) => {
+        const t = setTimeout(r, Math.min(left, 1000));
+        this.waiters.push(() => {
+          clearTimeout(t);
+          r();
+        });
+      });
+      this.waiters = [];
+    }
+  }
+
+  /** Providers not Ready yet, with their Ready condition, for a timeout report. */
+  notReady(limit = 5): string[] {
+    const out: string[] = [];
+    for (const inf of this.providerInformers) {
+      for (const p of inf.list()) {
+        const key = `${p.kind}/${p.metadata.name ?? ""}`;
+        if (this.readyAt.has(key) || out.length >= limit) continue;
+        const c = p.status?.conditions?.find((x) => x.type === CONDITION_READY);
+        out.push(
+          `${key}: phase=${p.status?.phase ?? "-"} Ready=${c?.status ?? "-"} ${c?.reason ?? ""} ${c?.message ?? ""}`,
+        );
+      }
+    }
+    return out;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// One run
+
+interface RunResult {
+  n: number;
+  repeat: number;
+  command: string;
+  date: string;
+  node: string;
+  machine: string;
+  workers: string;
+  /** Commit of the code under test, "+dirty" when the operator's sources differ from it. */
+  revision: string;
+  ok: boolean;
+  failure?: string;
+  controlPlaneStartS: number;
+  initCrdsMs: number;
+  startupMs: number;
+  createAllMs: number;
+  firstJobMs: number;
+  allInitializedS: number;
+  allReadyS: number;
+  latencyP50S: number;
+  latencyP95S: number;
+  startupRequests: Record<string, number>;
+  rampRequests: Record<string, number>;
+  rampRequestsByCode: Record<string, number>;
+  rampReconciles: number;
+  rampReconcileErrors: number;
+  rampMeanReconcileMs: number;
+  rampSkippedApplies: number;
+  /** From the audit log: operator writes by "verb resource[/subresource] code". */
+  rampWritesByResource: Record<string, number>;
+  idleWritesByResource: Record<string, number>;
+  eventsByReason: Record<string, number>;
+  duplicateEvents: number;
+  idleSeconds: number;
+  idleRequests: Record<string, number>;
+  idleWrites: number;
+  idleWritesAfter5s: number;
+  lastIdleWriteS: number | undefined;
+  idleReconciles: number;
+  idleProviderUpdates: number;
+  rssAtReadyMiB: number;
+  rssEndMiB: number;
+  peakRssMiB: number;
+  cpuStartupS: number;
+  cpuRampS: number;
+  cpuIdleS: number;
+  /** CPU seconds during the ramp of every process involved: operator, control plane, bench. */
+  cpuRampByProcess: Record<string, number>;
+  /** Provider updates (resourceVersion changes) from first create to all Ready. */
+  rampProviderUpdates: number;
+  shutdownMs: number;
+  exitCode: number | null;
+  logByLevel: Record<string, number>;
+  logErrors: [string, number][];
+  logPath: string;
+  loadStart: number;
+  loadEnd: number;
+}
+
+async function runOnce(n: number, repeat: number, logDir: string): Promise<RunResult> {
+  const loadStart = loadavg()[0] ?? 0;
+  const progress = (msg: string): void => console.log(`[N=${n} #${repeat}] ${msg}`);
+  const cpStarted = performance.now();
+  const auditPolicy = join(logDir, "audit-policy.yaml");
+  writeFileSync(auditPolicy, AUDIT_POLICY);
+  const auditLog = join(logDir, `audit-n${n}-r${repeat}.log`);
+  const cp: ControlPlane = await startControlPlane({
+    full: true,
+    progress: () => undefined,
+    apiserverArgs: [
+      `--audit-policy-file=${auditPolicy}`,
+      `--audit-log-path=${auditLog}`,
+      "--audit-log-maxsize=0",
+    ],
+  });
+  const controlPlaneStartS = (performance.now() - cpStarted) / 1000;
+  let op: OperatorProcess | undefined;
+  interrupted = async () => {
+    op?.child.kill("SIGKILL");
+    await cp.stop();
+  };
+  progress(`control plane up in ${controlPlaneStartS.toFixed(1)} s`);
+  let watch: ProviderWatch | undefined;
+  const partial: Partial<RunResult> = {
+    n,
+    repeat,
+    command: COMMAND,
+    date: new Date().toISOString().slice(0, 10),
+    node: process.version,
+    machine: `${availableParallelism()} CPUs (\`nproc\`), ${cpus()[0]?.model.trim() ?? "unknown"}`,
+    workers: flags.workers ?? "4 (default)",
+    revision: sourceRevision(),
+    idleSeconds: IDLE_SECONDS,
+    controlPlaneStartS,
+    loadStart,
+  };
+  try {
+    const client = KubeClient.create({ kubeconfig: cp.kubeconfigPath });
+    const initStarted = performance.now();
+    await runToExit(
+      [
+        "--import",
+        "tsx",
+        OPERATOR_MAIN,
+        "init",
+        `--environment=${ENVIRONMENT}`,
+        `--kubeconfig=${cp.kubeconfigPath}`,
+      ],
+      process.env,
+    );
+    partial.initCrdsMs = performance.now() - initStarted;
+    await client.apply({ apiVersion: "v1", kind: "Namespace", metadata: { name: NAMESPACE } }, FIELD_MANAGER);
+    watch = new ProviderWatch(client);
+    await watch.start();
+
+    op = await spawnOperator(cp.kubeconfigPath, join(logDir, `operator-n${n}-r${repeat}.log`));
+    partial.logPath = op.logPath;
+    const synced = await within(op.cachesSynced, 120_000);
+    if (synced === undefined) throw new Error("the operator did not log 'caches synced' within 120 s");
+    partial.startupMs = synced - op.spawnedAt;
+    const cpuAtSync = cpuSeconds(op.pid);
+    partial.cpuStartupS = cpuAtSync;
+    // The metrics server listens before the informers start, so it answers by now.
+    const atSync = await scrape(op.port);
+    partial.startupRequests = requestsByVerb([], atSync);
+    progress(`operator caches synced after ${partial.startupMs.toFixed(0)} ms`);
+
+    const providers = Array.from({ length: n }, (_, i) => benchProvider(i));
+    const createdAt = new Map<string, number>();
+    const wallAtSync = Date.now();
+    const cpuBefore = { operator: cpuAtSync, ...componentCpu(cp) };
+    watch.counting = true;
+    const t0 = performance.now();
+    await pool(providers, CREATE_CONCURRENCY, async (p) => {
+      await client.apply(p, FIELD_MANAGER);
+      createdAt.set(`${p.kind}/${p.metadata.name ?? ""}`, performance.now());
+    });
+    partial.createAllMs = performance.now() - t0;
+    progress(`created ${n} providers in ${partial.createAllMs.toFixed(0)} ms`);
+    await watch.allReady(n, TIMEOUT_MS);
+    const tReady = performance.now();
+    const wallAtReady = Date.now();
+    const atReady = await scrape(op.port);
+    const cpuAtReady = cpuSeconds(op.pid);
+    partial.cpuRampByProcess = diff({ operator: cpuAtReady, ...componentCpu(cp) }, cpuBefore);
+    partial.rampProviderUpdates = watch.updates;
+    watch.updates = 0;
+    partial.rssAtReadyMiB = memory(op.pid).rss;
+    partial.allReadyS = (tReady - t0) / 1000;
+    partial.allInitializedS = (Math.max(...watch.initializedAt.values()) - t0) / 1000;
+    partial.firstJobMs = (watch.firstJobAt ?? NaN) - t0;
+    const latencies = [...watch.readyAt].map(([k, at]) => (at - (createdAt.get(k) ?? t0)) / 1000);
+    partial.latencyP50S = quantile(latencies, 0.5);
+    partial.latencyP95S = quantile(latencies, 0.95);
+    partial.rampRequests = requestsByVerb(atSync, atReady);
+    partial.rampRequestsByCode = requestsByCode(atSync, atReady);
+    partial.rampReconciles =
+      sumOf(atReady, "openmcp_reconcile_total") - sumOf(atSync, "openmcp_reconcile_total");
+    partial.rampReconcileErrors =
+      sumOf(atReady, "openmcp_reconcile_errors_total") - sumOf(atSync, "openmcp_reconcile_errors_total");
+    const durSum =
+      sumOf(atReady, "openmcp_reconcile_duration_seconds_sum") -
+      sumOf(atSync, "openmcp_reconcile_duration_seconds_sum");
+    const durCount =
+      sumOf(atReady, "openmcp_reconcile_duration_seconds_count") -
+      sumOf(atSync, "openmcp_reconcile_duration_seconds_count");
+    partial.rampMeanReconcileMs = durCount > 0 ? (durSum / durCount) * 1000 : NaN;
+    partial.rampSkippedApplies =
+      sumOf(atReady, "openmcp_apply_skipped_total") - sumOf(atSync, "openmcp_apply_skipped_total");
+    partial.cpuRampS = cpuAtReady - cpuAtSync;
+    progress(`all ${n} Ready after ${partial.allReadyS.toFixed(2)} s; idling ${IDLE_SECONDS} s`);
+
+    // Idle: nothing changes; every write the operator sends now is one too many.
+    let lastWrites = 0;
+    let lastIdleWriteS: number | undefined;
+    let writesAt5s = 0;
+    for (let s = 1; s <= IDLE_SECONDS; s++) {
+      await sleep(tReady + s * 1000 - performance.now());
+      const w = writesIn(requestsByVerb(atReady, await scrape(op.port)));
+      if (w > lastWrites) lastIdleWriteS = s;
+      if (s === 5) writesAt5s = w;
+      lastWrites = w;
+    }
+    const atIdleEnd = await scrape(op.port);
+    const wallAtIdleEnd = Date.now();
+    // Let the audit backend flush its last lines.
+    await sleep(1000);
+    partial.rampWritesByResource = operatorWritesFromAudit(auditLog, wallAtSync, wallAtReady);
+    partial.idleWritesByResource = operatorWritesFromAudit(auditLog, wallAtReady, wallAtIdleEnd);
+    const events = await operatorEvents(client);
+    partial.eventsByReason = events.byReason;
+    partial.duplicateEvents = events.duplicates;
+    partial.idleRequests = requestsByVerb(atReady, atIdleEnd);
+    partial.idleWrites = writesIn(partial.idleRequests);
+    partial.idleWritesAfter5s = IDLE_SECONDS >= 5 ? partial.idleWrites - writesAt5s : NaN;
+    partial.lastIdleWriteS = lastIdleWriteS;
+    partial.idleReconciles =
+      sumOf(atIdleEnd, "openmcp_reconcile_total") - sumOf(atReady, "openmcp_reconcile_total");
+    partial.idleProviderUpdates = watch.updates;
+    partial.cpuIdleS = cpuSeconds(op.pid) - cpuAtReady;
+    const mem = memory(op.pid);
+    partial.rssEndMiB = mem.rss;
+    partial.peakRssMiB = mem.hwm;
+
+    const stopAt = performance.now();
+    op.child.kill("SIGTERM");
+    const code = await within(op.exited, 15_000);
+    if (code === undefined) {
+      op.child.kill("SIGKILL");
+      partial.exitCode = await op.exited;
+      partial.shutdownMs = NaN;
+    } else {
+      partial.exitCode = code;
+      partial.shutdownMs = performance.now() - stopAt;
+    }
+    partial.ok = true;
+  } catch (err) {
+    partial.ok = false;
+    partial.failure = (err as Error).message;
+    if (watch) partial.failure += `\n${watch.notReady().join("\n")}`;
+    progress(`FAILED: ${partial.failure}`);
+  } finally {
+    if (op && op.child.exitCode === null && op.child.signalCode === null) {
+      op.child.kill("SIGKILL");
+      await op.exited;
+    }
+    await watch?.stop();
+    await cp.stop();
+    interrupted = undefined;
+  }
+  if (op) {
+    partial.logByLevel = op.log.byLevel;
+    partial.logErrors = [...op.log.errors].sort((a, b) => b[1] - a[1]);
+  }
+  partial.loadEnd = loadavg()[0] ?? 0;
+  return partial as RunResult;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Report
+
+function stats(values: number[]): { min: number; median: number; max: number } | undefined {
+  const v = values.filter((x) => Number.isFinite(x)).sort((a, b) => a - b);
+  if (v.length === 0) return undefined;
+  const mid = Math.floor(v.length / 2);
+  const median = v.length % 2 ? v[mid]! : (v[mid - 1]! + v[mid]!) / 2;
+  return { min: v[0]!, median, max: v[v.length - 1]! };
+}
+
+function fmt(x: number | undefined, digits: number): string {
+  return x !== undefined && Number.isFinite(x) ? x.toFixed(digits) : "—";
+}
+
+const sizesOf = (results: RunResult[]): number[] =>
+  [...new Set(results.map((r) => r.n))].sort((a, b) => a - b);
+const okRuns = (results: RunResult[], n: number): RunResult[] => results.filter((r) => r.n === n && r.ok);
+
+/** "median (min–max)", or just the value when all runs agree. */
+function spread(values: number[], digits: number): string {
+  const s = stats(values);
+  if (!s) return "—";
+  return s.min === s.max
+    ? fmt(s.median, digits)
+    : `${fmt(s.median, digits)} (${fmt(s.min, digits)}–${fmt(s.max, digits)})`;
+}
+
+function metricTable(
+  results: RunResult[],
+  title: string,
+  note: string,
+  pick: (r: RunResult) => number,
+  digits: number,
+): string {
+  const rows = sizesOf(results).map((n) => {
+    const runs = okRuns(results, n);
+    const s = stats(runs.map(pick));
+    return `| ${n} | ${runs.length} | ${fmt(s?.min, digits)} | ${fmt(s?.median, digits)} | ${fmt(s?.max, digits)} |`;
+  });
+  return `### ${title}\n\n${note ? `${note}\n\n` : ""}| N | runs | min | median | max |\n| ---: | ---: | ---: | ---: | ---: |\n${rows.join("\n")}\n`;
+}
+
+/** Rows are keys (a verb, "patch jobs 201", a process), columns sizes; cells median (min–max) over runs. */
+function keyTable(
+  results: RunResult[],
+  label: string,
+  pick: (r: RunResult) => Record<string, number> | undefined,
+  options: { perProvider: boolean; digits: number; writesRow?: boolean },
+): string {
+  const sizes = sizesOf(results);
+  const ok = results.filter((r) => r.ok && pick(r));
+  const keys = [...new Set(ok.flatMap((r) => Object.keys(pick(r)!)))].sort();
+  if (keys.length === 0) return "None.\n";
+  const head = `| ${label} | ${sizes.map((n) => `N=${n}`).join(" | ")} |\n| --- |${sizes.map(() => " ---: |").join("")}`;
+  const row = (name: string, value: (r: RunResult) => number): string =>
+    `| ${name} | ${sizes
+      .map((n) =>
+        spread(
+          ok.filter((r) => r.n === n).map((r) => value(r) / (options.perProvider ? n : 1)),
+          options.digits,
+        ),
+      )
+      .join(" | ")} |`;
+  const rows = keys.map((k) => row(k, (r) => pick(r)![k] ?? 0));
+  rows.push(row("**total**", (r) => Object.values(pick(r)!).reduce((a, b) => a + b, 0)));
+  if (options.writesRow) rows.push(row("**writes** (not get/list/watch)", (r) => writesIn(pick(r)!)));
+  return `${head}\n${rows.join("\n")}\n`;
+}
+
+/** Time to all Ready against N: median with a min–max bar per size. Plain SVG, no dependencies. */
+function renderSvg(results: RunResult[]): string {
+  const points = sizesOf(results)
+    .map((n) => ({ n, s: stats(okRuns(results, n).map((r) => r.allReadyS)) }))
+    .filter((p): p is { n: number; s: NonNullable<typeof p.s> } => p.s !== undefined);
+  const W = 640;
+  const H = 400;
+  const m = { left: 70, right: 40, top: 40, bottom: 60 };
+  const maxN = Math.max(1, ...points.map((p) => p.n));
+  const maxY = Math.max(1, ...points.map((p) => p.s.max));
+  const niceStep = (range: number): number => {
+    const raw = range / 5;
+    const mag = 10 ** Math.floor(Math.log10(raw));
+    return [1, 2, 5, 10].map((k) => k * mag).find((st) => st >= raw) ?? 10 * mag;
+  };
+  const yStep = niceStep(maxY);
+  const yTop = Math.ceil(maxY / yStep) * yStep;
+  const xStep = niceStep(maxN);
+  const xTop = Math.ceil(maxN / xStep) * xStep;
+  const x = (n: number): number => +(m.left + (n / xTop) * (W - m.left - m.right)).toFixed(1);
+  const y = (v: number): number => +(H - m.bottom - (v / yTop) * (H - m.top - m.bottom)).toFixed(1);
+  const parts: string[] = [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif" font-size="12">`,
+    `<rect width="${W}" height="${H}" fill="white"/>`,
+    `<text x="${W / 2}" y="22" text-anchor="middle" font-size="14">Operator: first create to all N providers Ready</text>`,
+  ];
+  for (let i = 0; i * yStep <= yTop + 1e-9; i++) {
+    const v = i * yStep;
+    parts.push(
+      `<line x1="${m.left}" x2="${W - m.right}" y1="${y(v)}" y2="${y(v)}" stroke="#e5e5e5"/>`,
+      `<text x="${m.left - 8}" y="${y(v) + 4}" text-anchor="end">${+v.toFixed(3)}</text>`,
+    );
+  }
+  for (let i = 0; i * xStep <= xTop + 1e-9; i++) {
+    const n = i * xStep;
+    parts.push(
+      `<line x1="${x(n)}" x2="${x(n)}" y1="${H - m.bottom}" y2="${H - m.bottom + 5}" stroke="black"/>`,
+      `<text x="${x(n)}" y="${H - m.bottom + 20}" text-anchor="middle">${n}</text>`,
+    );
+  }
+  parts.push(
+    `<line x1="${m.left}" x2="${W - m.right}" y1="${H - m.bottom}" y2="${H - m.bottom}" stroke="black"/>`,
+    `<line x1="${m.left}" x2="${m.left}" y1="${m.top}" y2="${H - m.bottom}" stroke="black"/>`,
+    `<text x="${(m.left + W - m.right) / 2}" y="${H - 18}" text-anchor="middle">providers created at once (N)</text>`,
+    `<text transform="translate(18 ${(m.top + H - m.bottom) / 2}) rotate(-90)" text-anchor="middle">seconds to all Ready</text>`,
+  );
+  if (points.length > 1)
+    parts.push(
+      `<polyline fill="none" stroke="#1f77b4" stroke-width="2" points="${points.map((p) => `${x(p.n)},${y(p.s.median)}`).join(" ")}"/>`,
+    );
+  for (const p of points) {
+    parts.push(
+      `<line x1="${x(p.n)}" x2="${x(p.n)}" y1="${y(p.s.min)}" y2="${y(p.s.max)}" stroke="#1f77b4"/>`,
+      `<line x1="${x(p.n) - 5}" x2="${x(p.n) + 5}" y1="${y(p.s.min)}" y2="${y(p.s.min)}" stroke="#1f77b4"/>`,
+      `<line x1="${x(p.n) - 5}" x2="${x(p.n) + 5}" y1="${y(p.s.max)}" y2="${y(p.s.max)}" stroke="#1f77b4"/>`,
+      `<circle cx="${x(p.n)}" cy="${y(p.s.median)}" r="4" fill="#1f77b4"/>`,
+      `<text x="${x(p.n) + 8}" y="${y(p.s.median) - 8}">N=${p.n}: ${fmt(p.s.median, 1)} s</text>`,
+    );
+  }
+  parts.push(
+    `<text x="${W - m.right}" y="${m.top - 6}" text-anchor="end" fill="#555">dot: median, bar: min–max over repeats</text>`,
+    "</svg>",
+  );
+  return `${parts.join("\n")}\n`;
+}
+
+const distinct = (values: (string | number | undefined)[]): string =>
+  [...new Set(values.filter((v) => v !== undefined))].join("; ");
+
+function renderReport(results: RunResult[], svgName: string): string {
+  const sizes = sizesOf(results);
+  const failed = results.filter((r) => !r.ok);
+  const errorTotals = new Map<string, number>();
+  for (const r of results)
+    for (const [k, v] of r.logErrors ?? []) errorTotals.set(k, (errorTotals.get(k) ?? 0) + v);
+  const levelRows = sizes.map((n) => {
+    const runs = results.filter((r) => r.n === n);
+    const count = (lvl: string): string => runs.map((r) => r.logByLevel?.[lvl] ?? 0).join(", ");
+    return `| ${n} | ${count("error")} | ${count("info")} |`;
+  });
+  const perRun = results.map(
+    (r) =>
+      `| ${r.n} | ${r.repeat} | ${r.ok ? "ok" : "FAILED"} | ${r.date} | ${r.revision} | ${fmt(r.controlPlaneStartS, 1)} | ${fmt(r.startupMs, 0)} | ${fmt(r.createAllMs, 0)} | ${fmt(r.allReadyS, 2)} | ${r.ok ? fmt(writesIn(r.rampRequests) / r.n, 1) : "—"} | ${r.ok ? r.idleWrites : "—"} | ${fmt(r.peakRssMiB, 0)} | ${fmt(r.cpuStartupS + r.cpuRampS, 2)} | ${fmt(r.loadStart, 2)} / ${fmt(r.loadEnd, 2)} |`,
+  );
+  const codeRows = sizes.map((n) => {
+    const totals: Record<string, number> = {};
+    for (const r of okRuns(results, n))
+      for (const [k, v] of Object.entries(r.rampRequestsByCode)) totals[k] = (totals[k] ?? 0) + v;
+    return `| ${n} | ${Object.entries(totals)
+      .sort()
+      .map(([k, v]) => `${k}: ${v}`)
+      .join(", ")} |`;
+  });
+  const idle = distinct(results.map((r) => r.idleSeconds));
+  // Raw runs, so that --merge can add sizes later without re-running the others.
+  const data = JSON.stringify(results).replaceAll("--", "-\\u002d");
+  return `${MARK_START}
+<!-- Everything between these markers is written by bench/operator.bench.ts; edit outside them. -->
+
+| | |
+| --- | --- |
+| Command | ${distinct(results.map((r) => r.command))
+    .split("; ")
+    .map((c) => `\`${c}\``)
+    .join("<br>")} |
+| Node | ${distinct(results.map((r) => r.node))} (the operator runs on the same binary: \`node --import tsx packages/operator/src/main.ts run\`) |
+| Machine | ${distinct(results.map((r) => r.machine))} |
+| Date | ${distinct(results.map((r) => r.date))} |
+| Code measured (git) | ${distinct(results.map((r) => r.revision))} |
+| Load average (1 min), lowest / highest at the start of a run | ${fmt(Math.min(...results.map((r) => r.loadStart)), 2)} / ${fmt(Math.max(...results.map((r) => r.loadStart)), 2)} |
+| Runs | ${sizes.map((n) => `N=${n} × ${results.filter((r) => r.n === n).length}`).join(", ")}; idle ${idle} s; create concurrency ${CREATE_CONCURRENCY}; operator workers per kind: ${distinct(results.map((r) => r.workers))} |
+| Failed runs | ${failed.length === 0 ? "none" : failed.map((r) => `N=${r.n} #${r.repeat}: ${(r.failure ?? "").split("\n")[0] ?? ""}`).join("; ")} |
+
+Each run starts a fresh full control plane (etcd, kube-apiserver with a write-only audit log,
+kube-controller-manager, kube-scheduler, kwok with 2 fake nodes; kwok makes pods Running after
+~0.1 s and completes Job pods ~0.3 s later), installs the CRDs with \`main.ts init\`, creates the
+\`${NAMESPACE}\` namespace and starts the operator as a child process (\`-v INFO\`, metrics on
+loopback, health probes off). Then it applies N providers with server-side apply
+(${CREATE_CONCURRENCY} in flight; kinds round-robin, 4 env vars, verbosity INFO/DEBUG/ERROR,
+runReplicas 1–2) and watches the three kinds until every provider has \`Ready=True\` (with a current
+\`observedGeneration\`) and phase \`Ready\`. Request counts come from the operator's own
+\`openmcp_api_requests_total\`, the breakdown by object from the API server's audit log; CPU from
+\`/proc/<pid>/stat\` (utime+stime), memory from \`/proc/<pid>/status\` (VmRSS, VmHWM). The bench,
+the control plane and the operator share the same CPUs, so every time includes contention between
+them and with any other work on the machine: treat differences of a few tens of percent as noise.
+
+## Time to Ready
+
+![time to all Ready vs N](${svgName})
+
+${metricTable(results, "First create → all N Ready (s)", "From the first apply sent to the last provider seen Ready by the bench's watch.", (r) => r.allReadyS, 2)}
+${metricTable(results, "First create → all N Initialized (s)", "Initialized=True: the init Job succeeded.", (r) => r.allInitializedS, 2)}
+${metricTable(results, "Per-provider latency, create → Ready, p50 (s)", "Median over the providers of a run; then min/median/max over runs.", (r) => r.latencyP50S, 2)}
+${metricTable(results, "Per-provider latency, create → Ready, p95 (s)", "", (r) => r.latencyP95S, 2)}
+${metricTable(results, "First create → first init Job exists (ms)", "The operator's reaction time to a new provider.", (r) => r.firstJobMs, 0)}
+${metricTable(results, "Creating N providers (ms)", "The bench's own server-side applies; context for the numbers above, not the operator's work.", (r) => r.createAllMs, 0)}
+### CPU seconds by process, first create → all Ready
+
+Where the machine's time went during the ramp (median over runs, min–max in brackets).
+
+${keyTable(results, "process", (r) => r.cpuRampByProcess, { perProvider: false, digits: 2 })}
+## API requests per provider to reach Ready
+
+From the operator's \`openmcp_api_requests_total\` between caches synced and all Ready, divided by
+N (median over runs, min–max in brackets). \`patch\` covers server-side applies, finalizer and
+status patches; \`create\` is Events. \`watch\` counts opened watches; with few providers the
+informers' first watches answer only after caches synced and land here.
+
+${keyTable(results, "verb", (r) => r.rampRequests, { perProvider: true, digits: 2, writesRow: true })}
+Status codes (sum over all runs of each size, not per provider):
+
+| N | verb code: count |
+| ---: | --- |
+${codeRows.join("\n")}
+
+### Operator writes per provider to Ready, by object (API server audit log)
+
+"verb resource[/subresource] HTTP code"; a server-side apply that creates an object answers 201.
+Expected per provider: one apply per rendered object, one finalizer patch, and about three status
+patches (init running, initialized, ready).
+
+${keyTable(results, "write", (r) => r.rampWritesByResource, { perProvider: true, digits: 2 })}
+${metricTable(results, "Provider updates seen by the bench's watch, per provider, to Ready", "resourceVersion changes of the provider objects (finalizer and status patches that changed something).", (r) => r.rampProviderUpdates / r.n, 2)}
+### Events recorded by the operator, per provider
+
+Counted in the \`default\` namespace at the end of idle; expected: one each of InitStarted,
+InitSucceeded and ProviderReady.
+
+${keyTable(results, "reason", (r) => r.eventsByReason, { perProvider: true, digits: 2 })}
+${metricTable(results, "Duplicate Events per provider", "Events for the same provider and reason beyond the first.", (r) => r.duplicateEvents / r.n, 2)}
+${metricTable(results, "Reconciles per provider to Ready", "", (r) => r.rampReconciles / r.n, 1)}
+${metricTable(results, "Mean reconcile duration (ms)", "openmcp_reconcile_duration_seconds sum/count over the ramp.", (r) => r.rampMeanReconcileMs, 1)}
+${metricTable(results, "Failed reconciles during the ramp", "openmcp_reconcile_errors_total.", (r) => r.rampReconcileErrors, 0)}
+${metricTable(results, "Applies skipped as no-ops during the ramp, per provider", "openmcp_apply_skipped_total / N.", (r) => r.rampSkippedApplies / r.n, 1)}
+Requests while starting (informer lists and watches, before any provider exists), per run:
+
+${keyTable(results, "verb", (r) => r.startupRequests, { perProvider: false, digits: 0 })}
+## Idle after all Ready (${idle} s)
+
+Nothing changes in the cluster; the goal is zero writes.
+
+${metricTable(results, `Writes during idle (goal 0)`, "Requests other than get/list/watch, counted from the moment all N were Ready.", (r) => r.idleWrites, 0)}
+${metricTable(results, "Writes after the first 5 s of idle", "Leaves out the tail of the ramp (Events and status patches still in flight when the last provider turned Ready).", (r) => r.idleWritesAfter5s, 0)}
+${metricTable(results, "Reconciles during idle", "", (r) => r.idleReconciles, 0)}
+${metricTable(results, "Provider updates seen by the bench's watch during idle", "", (r) => r.idleProviderUpdates, 0)}
+Idle requests by verb (per run):
+
+${keyTable(results, "verb", (r) => r.idleRequests, { perProvider: false, digits: 0, writesRow: true })}
+Operator writes during idle by object (audit log, per run):
+
+${keyTable(results, "write", (r) => r.idleWritesByResource, { perProvider: false, digits: 0 })}
+## Resources of the operator process
+
+${metricTable(results, "Start-up: spawn → 'caches synced' log line (ms)", "Includes Node start, tsx compiling the TypeScript sources (cached across runs in tsx's cache directory) and the first list of 12 resource types (3 provider kinds, 8 owned kinds, webhook Secrets' metadata).", (r) => r.startupMs, 0)}
+${metricTable(results, "Peak RSS, VmHWM (MiB)", "Over the whole life of the process.", (r) => r.peakRssMiB, 0)}
+${metricTable(results, "RSS when all N Ready (MiB)", "", (r) => r.rssAtReadyMiB, 0)}
+${metricTable(results, "RSS at the end of idle (MiB)", "", (r) => r.rssEndMiB, 0)}
+${metricTable(results, "CPU seconds, start-up (spawn → caches synced)", "utime+stime of the operator process (esbuild's helper process, which tsx compiles with, is not included).", (r) => r.cpuStartupS, 2)}
+${metricTable(results, "CPU seconds, ramp (caches synced → all Ready)", "", (r) => r.cpuRampS, 2)}
+${metricTable(results, "CPU seconds, idle", "", (r) => r.cpuIdleS, 2)}
+${metricTable(results, "Graceful shutdown after SIGTERM (ms)", "", (r) => r.shutdownMs, 0)}
+## Operator log
+
+Lines by level per run (\`-v INFO\`), in run order:
+
+| N | error | info |
+| ---: | --- | --- |
+${levelRows.join("\n")}
+
+${
+  errorTotals.size === 0
+    ? "No error lines."
+    : `Error lines, grouped (names and numbers replaced), summed over all runs:\n\n| count | message: error |\n| ---: | --- |\n${[
+        ...errorTotals,
+      ]
+        .sort((a, b) => b[1] - a[1])
+        .slice(0, 20)
+        .map(([k, v]) => `| ${v} | ${k.replaceAll("|", "\\|")} |`)
+        .join("\n")}`
+}
+
+## Every run
+
+| N | # | result | date | code | control plane start (s) | operator start-up (ms) | create (ms) | all Ready (s) | writes/provider | idle writes | peak RSS (MiB) | operator CPU to Ready (s) | load start / end |
+| ---: | ---: | --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |
+${perRun.join("\n")}
+
+<!-- bench:data ${data} -->
+${MARK_END}`;
+}
+
+function readRecorded(): RunResult[] {
+  if (!existsSync(OUT)) return [];
+  const m = /<!-- bench:data (.*) -->/.exec(readFileSync(OUT, "utf8"));
+  return m ? (JSON.parse(m[1]!) as RunResult[]) : [];
+}
+
+function writeReport(results: RunResult[]): void {
+  const svgPath = join(dirname(OUT), "operator-time-to-ready.svg");
+  const generated = renderReport(results, relative(dirname(OUT), svgPath));
+  mkdirSync(dirname(OUT), { recursive: true });
+  const existing = existsSync(OUT) ? readFileSync(OUT, "utf8") : "";
+  const a = existing.indexOf(MARK_START);
+  const b = existing.indexOf(MARK_END);
+  const doc =
+    a >= 0 && b > a
+      ? `${existing.slice(0, a)}${generated}${existing.slice(b + MARK_END.length)}`
+      : `# Operator benchmark\n\nThe operator end to end on a local control plane: how fast N new providers become Ready, what it costs in API requests, CPU and memory, and whether it stays quiet afterwards.\n\n${generated}\n\n## Findings\n\n(Written by hand after a run; kept when the bench rewrites the generated part.)\n`;
+  writeFileSync(OUT, doc);
+  writeFileSync(svgPath, renderSvg(results));
+  console.log(`wrote ${relative(ROOT, OUT)} and ${relative(ROOT, svgPath)}`);
+}
+
+// ---------------------------------------------------------------------------------------------
+
+// Ctrl-C mid-run: stop the operator and the control plane of the current run before leaving.
+let interrupted: (() => Promise<void>) | undefined;
+let stopping = false;
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  process.once(signal, () => {
+    console.log(`${signal}: stopping the current run`);
+    stopping = true;
+    void (interrupted?.() ?? Promise.resolve()).finally(() => process.exit(130));
+  });
+}
+
+const kept = flags.merge ? readRecorded().filter((r) => !SIZES.includes(r.n)) : [];
+const logDir = mkdtempSync(join(tmpdir(), "openmcp-operator-bench-"));
+console.log(`operator logs and audit logs go to ${logDir}`);
+const results: RunResult[] = [];
+sizes: for (const n of SIZES) {
+  for (let r = 1; r <= REPEATS; r++) {
+    const result = await runOnce(n, r, logDir);
+    if (stopping) break sizes;
+    results.push(result);
+    if (result.ok)
+      console.log(
+        `[N=${n} #${r}] ready ${fmt(result.allReadyS, 2)} s, ${fmt(writesIn(result.rampRequests) / n, 1)} writes/provider, idle writes ${result.idleWrites}, peak RSS ${fmt(result.peakRssMiB, 0)} MiB, operator CPU ${fmt(result.cpuStartupS + result.cpuRampS, 2)} s`,
+      );
+    // Written after every run, so a long session leaves results even when it is cut short.
+    writeReport([...kept, ...results].sort((x, y) => x.n - y.n || x.repeat - y.repeat));
+  }
+}
