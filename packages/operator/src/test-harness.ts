@@ -85,9 +85,6 @@ export function testProvider(
   };
 }
 
-export function condition(
-  p: Provider | undefined,
-  type: string,
-): Condition | undefined {
+export function condition(p: Provider | undefined, type: string): Condition | undefined {
   return p?.status?.conditions?.find((c) => c.type === type);
 }
