@@ -63,3 +63,36 @@ describe("defineProvider main without a cluster", () => {
     assert.equal(line.level, "error");
   });
 });
+
+describe("defineProvider main on SIGTERM", () => {
+  // No request is ever sent: the client only needs a current cluster.
+  const kubeconfig = [
+    "apiVersion: v1",
+    "kind: Config",
+    "clusters: [{name: c, cluster: {server: 'https://127.0.0.1:1'}}]",
+    "users: [{name: u, user: {token: t}}]",
+    "contexts: [{name: x, context: {cluster: c, user: u}}]",
+    "current-context: x",
+  ].join("\n");
+
+  it("aborts the signal given to run, which then ends with exit code 0", async () => {
+    const provider = defineProvider({
+      init: never,
+      run: ({ signal }) =>
+        new Promise((resolve) => {
+          signal.addEventListener("abort", () => resolve(), { once: true });
+          process.kill(process.pid, "SIGTERM");
+        }),
+    });
+    const io = capture();
+    const code = await provider.main(
+      ["run", "--environment=dev", "--provider-name=example"],
+      { KUBECONFIG: kubeconfig },
+      io,
+    );
+    assert.equal(code, 0);
+    const messages = io.err.map((l) => (JSON.parse(l) as { msg: string; signal?: string }).msg);
+    assert.ok(messages.includes("stopping on signal"), io.err.join(""));
+    assert.equal(process.listenerCount("SIGTERM"), 0, "main removes its signal handlers");
+  });
+});

@@ -211,6 +211,8 @@ function runWhileLeading(
       log,
       {
         onStartedLeading: () => {
+          // A renewal in flight when we stopped may still report a win; run nothing then.
+          if (finished) return;
           running = runUntilDone(definition, { ...ctx, signal: AbortSignal.any([signal, lost.signal]) });
           void running.then((code) => finish(code));
         },
