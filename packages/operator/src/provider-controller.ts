@@ -102,6 +102,7 @@ export class ProviderController {
   private readonly owned = new Map<string, Informer<Obj>>();
   private readonly queues = new Map<ProviderKind, WorkQueue>();
   private webhookSecrets: Informer<Obj> | undefined;
+  private readonly written = new Map<string, Obj & Provider>();
   private active = false;
 
   private readonly client: KubeClient;
@@ -219,6 +220,31 @@ export class ProviderController {
     await Promise.all([...this.queues.values()].map((q) => q.idle()));
   }
 
+  /**
+   * The provider as our own last write returned it, when that is newer than the informer's copy:
+   * a pass woken right after our status write must not plan (and announce) the same transition again.
+   */
+  private freshest(kind: ProviderKind, name: string): (Obj & Provider) | undefined {
+    const key = `${kind}/${name}`;
+    const cached = this.providers.get(kind)!.get(name);
+    const mine = this.written.get(key);
+    if (
+      cached &&
+      mine &&
+      mine.metadata.uid === cached.metadata.uid &&
+      isNewer(mine.metadata.resourceVersion, cached.metadata.resourceVersion)
+    ) {
+      return mine;
+    }
+    this.written.delete(key);
+    return cached;
+  }
+
+  private remember(obj: unknown): void {
+    const p = obj as (Obj & Provider) | undefined;
+    if (p?.kind && p.metadata.name) this.written.set(`${p.kind}/${p.metadata.name}`, p);
+  }
+
   private enqueue(kind: ProviderKind, name: string): void {
     this.queues.get(kind)?.add(name);
   }
@@ -274,7 +300,7 @@ export class ProviderController {
     name: string,
     log: Logger,
   ): Promise<{ requeueAfterMs?: number } | undefined> {
-    const provider = this.providers.get(kind)!.get(name);
+    const provider = this.freshest(kind, name);
     if (!provider) {
       this.metrics.providerReady.deleteMatching({ kind, name });
       this.metrics.providerInitialized.deleteMatching({ kind, name });
@@ -370,7 +396,11 @@ export class ProviderController {
       await this.patchFinalizers(ref, provider, [...(provider.metadata.finalizers ?? []), FINALIZER]);
     }
     if (plan.removeOperationAnnotation) {
-      await this.client.patch(ref, "merge", { metadata: { annotations: { [ANNOTATION_OPERATION]: null } } });
+      this.remember(
+        await this.client.patch(ref, "merge", {
+          metadata: { annotations: { [ANNOTATION_OPERATION]: null } },
+        }),
+      );
     }
     for (const obj of plan.apply) await this.applyIfChanged(obj, log);
     for (const d of plan.delete) {
@@ -405,9 +435,11 @@ export class ProviderController {
     finalizers: string[],
   ): Promise<void> {
     try {
-      await this.client.patch(ref, "merge", {
-        metadata: { finalizers, resourceVersion: provider.metadata.resourceVersion },
-      });
+      this.remember(
+        await this.client.patch(ref, "merge", {
+          metadata: { finalizers, resourceVersion: provider.metadata.resourceVersion },
+        }),
+      );
     } catch (err) {
       if (err instanceof ApiError && err.code === 404) return;
       throw new Error(`cannot update the finalizers of ${ref.kind} ${ref.name}: ${(err as Error).message}`, {
@@ -448,13 +480,15 @@ export class ProviderController {
   /** Merge patch of our status fields on the status subresource; `resources` is never mentioned. */
   private async writeStatus(kind: ProviderKind, provider: Provider, status: ProviderStatus): Promise<void> {
     try {
-      await this.client.patch(
-        { apiVersion: API_VERSION, kind, name: provider.metadata.name! },
-        "merge",
-        buildStatusPatch(provider.status, status),
-        {
-          subresource: "status",
-        },
+      this.remember(
+        await this.client.patch(
+          { apiVersion: API_VERSION, kind, name: provider.metadata.name! },
+          "merge",
+          buildStatusPatch(provider.status, status),
+          {
+            subresource: "status",
+          },
+        ),
       );
     } catch (err) {
       if (err instanceof ApiError && err.code === 404) return;
@@ -511,6 +545,12 @@ export class ProviderController {
     this.metrics.providerReady.set(labels, is(CONDITION_READY));
     this.metrics.providerInitialized.set(labels, is(CONDITION_INITIALIZED));
   }
+}
+
+/** resourceVersions are opaque; etcd's are increasing integers, and only those are compared. */
+function isNewer(a: string | undefined, b: string | undefined): boolean {
+  if (!a || !b || !/^\d+$/.test(a) || !/^\d+$/.test(b)) return false;
+  return BigInt(a) > BigInt(b);
 }
 
 function codeOf(err: unknown): number | undefined {
