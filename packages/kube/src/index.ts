@@ -3,3 +3,4 @@ export * from "./informer.ts";
 export * from "./work-queue.ts";
 export * from "./resource-path.ts";
 export * from "./leader-election.ts";
+export * from "./logger.ts";

@@ -3,7 +3,7 @@ import { API_VERSION, toYaml, type Provider } from "@openmcp-ts/contract";
 import { Informer, KubeClient } from "@openmcp-ts/kube";
 import { startControlPlane } from "@openmcp-ts/testenv";
 import { installCrds } from "./install-crds.ts";
-import { createLogger } from "./logger.ts";
+import { createLogger } from "@openmcp-ts/kube";
 import { startOperator } from "./operator.ts";
 
 /**

@@ -1,6 +1,6 @@
 import { FIELD_MANAGER_OPERATOR, providerCrds } from "@openmcp-ts/contract";
 import type { KubeClient } from "@openmcp-ts/kube";
-import type { Logger } from "./logger.ts";
+import type { Logger } from "@openmcp-ts/kube";
 
 interface Crd {
   apiVersion: string;

@@ -1,7 +1,7 @@
 import { parseArgs } from "node:util";
 import { KubeClient } from "@openmcp-ts/kube";
 import { installCrds } from "./install-crds.ts";
-import { createLogger, parseLogLevel, type Logger } from "./logger.ts";
+import { createLogger, parseLogLevel, type Logger } from "@openmcp-ts/kube";
 import { startOperator } from "./operator.ts";
 
 export const USAGE = `Usage: openmcp-operator <init|run> [flags]

@@ -4,7 +4,7 @@ import type { Server } from "node:http";
 import { FIELD_MANAGER_OPERATOR } from "@openmcp-ts/contract";
 import { KubeClient, LeaderElector } from "@openmcp-ts/kube";
 import { metricsRoute, parseBindAddress, serveHttp } from "./http-server.ts";
-import type { Logger } from "./logger.ts";
+import type { Logger } from "@openmcp-ts/kube";
 import { createOperatorMetrics, type OperatorMetrics } from "./metrics.ts";
 import { ProviderController, type ProviderControllerOptions } from "./provider-controller.ts";
 

@@ -36,7 +36,7 @@ import {
 import { RenderError, renderInitObjects, renderRunObjects, type RenderContext } from "@openmcp-ts/render";
 import { ApiError, Informer, WorkQueue, type CachedObject, type KubeClient } from "@openmcp-ts/kube";
 import { liveMatches } from "./live-matches.ts";
-import type { Logger } from "./logger.ts";
+import type { Logger } from "@openmcp-ts/kube";
 import type { OperatorMetrics } from "./metrics.ts";
 
 export interface ProviderControllerOptions {

@@ -4,7 +4,7 @@ import { startControlPlane, type ControlPlane } from "@openmcp-ts/testenv";
 
 export { eventually } from "@openmcp-ts/testenv";
 import { installCrds } from "./install-crds.ts";
-import { createLogger } from "./logger.ts";
+import { createLogger } from "@openmcp-ts/kube";
 import { startOperator, type OperatorOptions, type RunningOperator } from "./operator.ts";
 
 /** A real control plane with our CRDs, the system namespace and a running operator, for tests. */

@@ -7,7 +7,7 @@ import {
   type RunInvocation,
 } from "@openmcp-ts/contract";
 import { KubeClient, LeaderElector } from "@openmcp-ts/kube";
-import { createLogger, type Logger } from "./logger.ts";
+import { createLogger, type Logger } from "@openmcp-ts/kube";
 
 interface ProviderContext<I> {
   invocation: I;

@@ -1,5 +1,5 @@
 export * from "./define-provider.ts";
-export * from "./logger.ts";
+export { createLogger, parseLogLevel, type Logger, type LogLevel } from "@openmcp-ts/kube";
 export * from "./register-resources.ts";
 export * from "./install-crds.ts";
 export * from "./create-and-wait-for-cluster.ts";
