@@ -366,22 +366,21 @@ describe("operator against a real apiserver", () => {
     };
     await h.client.apply(policy, "test");
     await h.client.apply(binding, "test");
-    await h.client.apply(
-      {
-        apiVersion: "apps/v1",
-        kind: "Deployment",
-        metadata: { name: "probe", namespace: "default" },
-        spec: {
-          replicas: 0,
-          selector: { matchLabels: { app: "probe" } },
-          template: {
-            metadata: { labels: { app: "probe" } },
-            spec: { containers: [{ name: "c", image: "x:v1" }] },
-          },
+    // A Deployment we may delete and re-create until the policy is seen to refuse the delete.
+    const probe = {
+      apiVersion: "apps/v1",
+      kind: "Deployment",
+      metadata: { name: "probe", namespace: "default" },
+      spec: {
+        replicas: 0,
+        selector: { matchLabels: { app: "probe" } },
+        template: {
+          metadata: { labels: { app: "probe" } },
+          spec: { containers: [{ name: "c", image: "x:v1" }] },
         },
       },
-      "test",
-    );
+    };
+    await h.client.apply(probe, "test");
     await eventually("policy in force", async () => {
       try {
         await h.client.delete({
@@ -390,22 +389,7 @@ describe("operator against a real apiserver", () => {
           namespace: "default",
           name: "probe",
         });
-        await h.client.apply(
-          {
-            apiVersion: "apps/v1",
-            kind: "Deployment",
-            metadata: { name: "probe", namespace: "default" },
-            spec: {
-              replicas: 0,
-              selector: { matchLabels: { app: "probe" } },
-              template: {
-                metadata: { labels: { app: "probe" } },
-                spec: { containers: [{ name: "c", image: "x:v1" }] },
-              },
-            },
-          },
-          "test",
-        );
+        await h.client.apply(probe, "test");
         return undefined;
       } catch (err) {
         return /blocked by the test policy/.test(String(err)) ? true : undefined;
