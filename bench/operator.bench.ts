@@ -4,6 +4,8 @@
 // Run: pnpm exec node --import tsx bench/operator.bench.ts [--sizes 1,50,200] [--repeats 3]
 //        [--idle-seconds 60] [--timeout-seconds 900] [--workers N] [--out bench/results/operator.md]
 //        [--merge]   (keep the runs of other sizes already recorded in --out)
+//        [--bundle]  (run the esbuild bundle the image ships, built by scripts/bundle-operator.ts,
+//                     instead of the TypeScript sources through tsx)
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import { createWriteStream, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { request } from "node:http";
@@ -20,6 +22,7 @@ import {
   CONDITION_READY,
   LABEL_MANAGED_BY,
   MANAGED_BY_VALUE,
+  PROVIDER_KIND_INFO,
   PROVIDER_KINDS,
   type Provider,
   type ProviderKind,
@@ -50,6 +53,7 @@ const { values: flags } = parseArgs({
     workers: { type: "string" },
     out: { type: "string", default: "bench/results/operator.md" },
     merge: { type: "boolean", default: false },
+    bundle: { type: "boolean", default: false },
   },
   strict: true,
 });
@@ -68,6 +72,7 @@ const COMMAND = [
   `--idle-seconds ${IDLE_SECONDS}`,
   ...(flags.workers ? [`--workers ${flags.workers}`] : []),
   ...(flags.merge ? ["--merge"] : []),
+  ...(flags.bundle ? ["--bundle"] : []),
 ].join(" ");
 
 // ---------------------------------------------------------------------------------------------
@@ -303,23 +308,114 @@ interface AuditEvent {
   responseStatus?: { code?: number };
 }
 
+function readAudit(path: string): AuditEvent[] {
+  const text = existsSync(path) ? readFileSync(path, "utf8") : "";
+  return text
+    .split("\n")
+    .filter(Boolean)
+    .map((line) => JSON.parse(line) as AuditEvent);
+}
+
 /**
- * The operator's writes between two wall-clock times, by "verb resource[/subresource] code". The
- * operator and the bench both talk through node:https without a User-Agent, while the control
+ * The operator and the bench both talk through node:https without a User-Agent, while the control
  * plane's own components send theirs; the bench's writes carry fieldManager=bench.
  */
-function operatorWritesFromAudit(path: string, fromMs: number, toMs: number): Record<string, number> {
+const byOperator = (e: AuditEvent): boolean =>
+  !e.userAgent && !(e.requestURI ?? "").includes("fieldManager=bench");
+const byBench = (e: AuditEvent): boolean => (e.requestURI ?? "").includes("fieldManager=bench");
+const byControllerManager = (e: AuditEvent): boolean =>
+  (e.userAgent ?? "").startsWith("kube-controller-manager");
+const auditTime = (e: AuditEvent): number => Date.parse(e.stageTimestamp ?? "");
+
+/** The operator's writes between two wall-clock times, by "verb resource[/subresource] code". */
+function operatorWrites(events: AuditEvent[], fromMs: number, toMs: number): Record<string, number> {
   const out: Record<string, number> = {};
-  const text = existsSync(path) ? readFileSync(path, "utf8") : "";
-  for (const line of text.split("\n")) {
-    if (!line) continue;
-    const e = JSON.parse(line) as AuditEvent;
-    if (e.userAgent || e.requestURI?.includes("fieldManager=bench")) continue;
-    const at = Date.parse(e.stageTimestamp ?? "");
-    if (!(at >= fromMs && at < toMs)) continue;
+  for (const e of events) {
+    const at = auditTime(e);
+    if (!byOperator(e) || !(at >= fromMs && at < toMs)) continue;
     const ref = e.objectRef ?? {};
     const key = `${e.verb ?? "?"} ${ref.resource ?? "?"}${ref.subresource ? `/${ref.subresource}` : ""} ${e.responseStatus?.code ?? "?"}`;
     out[key] = (out[key] ?? 0) + 1;
+  }
+  return out;
+}
+
+/** The steps from a new provider to Ready, alternating between the operator and the cluster. */
+const STAGES = [
+  ["created", "jobCreated", "provider created → init Job created (operator)"],
+  [
+    "jobCreated",
+    "jobDone",
+    "init Job created → its last status update (controller-manager, scheduler, kwok)",
+  ],
+  ["jobDone", "deploymentCreated", "Job done → run Deployment created (operator)"],
+  [
+    "deploymentCreated",
+    "deploymentAvailable",
+    "Deployment created → its last status update (controller-manager, scheduler, kwok)",
+  ],
+  ["deploymentAvailable", "readyWritten", "Deployment available → last status patch, Ready (operator)"],
+] as const;
+type StageMark = (typeof STAGES)[number][0 | 1];
+
+/**
+ * Per stage, the median and maximum over providers of the time it took, from the audit log of one
+ * run up to `toMs` (all Ready). Owned objects are named `<cp|sp|ps>-<provider>[-init]`.
+ */
+function pipelineStages(events: AuditEvent[], toMs: number): Record<string, { p50: number; max: number }> {
+  interface Seen {
+    created?: number;
+    jobCreated?: number;
+    jobStatus: number[];
+    deploymentCreated?: number;
+    deploymentStatus: number[];
+    statusPatches: number[];
+  }
+  const seen = new Map<string, Seen>();
+  const of = (name: string): Seen => {
+    const key = name.replace(/^(cp|sp|ps)-/, "").replace(/-init$/, "");
+    const s = seen.get(key) ?? { jobStatus: [], deploymentStatus: [], statusPatches: [] };
+    seen.set(key, s);
+    return s;
+  };
+  for (const e of events) {
+    const at = auditTime(e);
+    if (!(at <= toMs)) continue;
+    const ref = e.objectRef ?? {};
+    const name = ref.name ?? "";
+    const created = e.responseStatus?.code === 201;
+    const isProvider = PROVIDER_KINDS.some((k) => ref.resource === PROVIDER_KIND_INFO[k].plural);
+    if (isProvider && byBench(e) && created) of(name).created ??= at;
+    else if (isProvider && byOperator(e) && ref.subresource === "status") of(name).statusPatches.push(at);
+    else if (ref.resource === "jobs" && byOperator(e) && created) of(name).jobCreated ??= at;
+    else if (ref.resource === "jobs" && byControllerManager(e) && ref.subresource === "status")
+      of(name).jobStatus.push(at);
+    else if (ref.resource === "deployments" && byOperator(e) && created) of(name).deploymentCreated ??= at;
+    else if (ref.resource === "deployments" && byControllerManager(e) && ref.subresource === "status")
+      of(name).deploymentStatus.push(at);
+  }
+  /** The last time in `times` not after `bound`. */
+  const lastBefore = (times: number[], bound: number | undefined): number | undefined => {
+    const before = times.filter((t) => bound === undefined || t <= bound);
+    return before.length > 0 ? Math.max(...before) : undefined;
+  };
+  const marks = [...seen.values()].map((s): Record<StageMark, number | undefined> => {
+    const readyWritten = lastBefore(s.statusPatches, undefined);
+    return {
+      created: s.created,
+      jobCreated: s.jobCreated,
+      jobDone: lastBefore(s.jobStatus, s.deploymentCreated),
+      deploymentCreated: s.deploymentCreated,
+      deploymentAvailable: lastBefore(s.deploymentStatus, readyWritten),
+      readyWritten,
+    };
+  });
+  const out: Record<string, { p50: number; max: number }> = {};
+  for (const [from, to, label] of STAGES) {
+    const took = marks
+      .filter((m) => m[from] !== undefined && m[to] !== undefined)
+      .map((m) => (m[to]! - m[from]!) / 1000);
+    if (took.length > 0) out[label] = { p50: quantile(took, 0.5), max: Math.max(...took) };
   }
   return out;
 }
@@ -387,9 +483,7 @@ async function spawnOperator(kubeconfig: string, logPath: string): Promise<Opera
   const child = spawn(
     process.execPath,
     [
-      "--import",
-      "tsx",
-      OPERATOR_MAIN,
+      ...operatorEntry,
       "run",
       `--environment=${ENVIRONMENT}`,
       `--kubeconfig=${kubeconfig}`,
@@ -537,6 +631,8 @@ interface RunResult {
   node: string;
   machine: string;
   workers: string;
+  /** How the operator ran: "tsx" (sources) or "bundle" (scripts/bundle-operator.ts output). */
+  entry: string;
   /** Commit of the code under test, "+dirty" when the operator's sources differ from it. */
   revision: string;
   ok: boolean;
@@ -560,6 +656,8 @@ interface RunResult {
   /** From the audit log: operator writes by "verb resource[/subresource] code". */
   rampWritesByResource: Record<string, number>;
   idleWritesByResource: Record<string, number>;
+  /** Per step from create to Ready: median and maximum over providers, in seconds (audit log). */
+  stages: Record<string, { p50: number; max: number }>;
   eventsByReason: Record<string, number>;
   duplicateEvents: number;
   idleSeconds: number;
@@ -620,6 +718,7 @@ async function runOnce(n: number, repeat: number, logDir: string): Promise<RunRe
     node: process.version,
     machine: `${availableParallelism()} CPUs (\`nproc\`), ${cpus()[0]?.model.trim() ?? "unknown"}`,
     workers: flags.workers ?? "4 (default)",
+    entry: flags.bundle ? "bundle" : "tsx",
     revision: sourceRevision(),
     idleSeconds: IDLE_SECONDS,
     controlPlaneStartS,
@@ -629,14 +728,7 @@ async function runOnce(n: number, repeat: number, logDir: string): Promise<RunRe
     const client = KubeClient.create({ kubeconfig: cp.kubeconfigPath });
     const initStarted = performance.now();
     await runToExit(
-      [
-        "--import",
-        "tsx",
-        OPERATOR_MAIN,
-        "init",
-        `--environment=${ENVIRONMENT}`,
-        `--kubeconfig=${cp.kubeconfigPath}`,
-      ],
+      [...operatorEntry, "init", `--environment=${ENVIRONMENT}`, `--kubeconfig=${cp.kubeconfigPath}`],
       process.env,
     );
     partial.initCrdsMs = performance.now() - initStarted;
@@ -716,8 +808,10 @@ async function runOnce(n: number, repeat: number, logDir: string): Promise<RunRe
     const wallAtIdleEnd = Date.now();
     // Let the audit backend flush its last lines.
     await sleep(1000);
-    partial.rampWritesByResource = operatorWritesFromAudit(auditLog, wallAtSync, wallAtReady);
-    partial.idleWritesByResource = operatorWritesFromAudit(auditLog, wallAtReady, wallAtIdleEnd);
+    const audit = readAudit(auditLog);
+    partial.rampWritesByResource = operatorWrites(audit, wallAtSync, wallAtReady);
+    partial.idleWritesByResource = operatorWrites(audit, wallAtReady, wallAtIdleEnd);
+    partial.stages = pipelineStages(audit, wallAtReady);
     const events = await operatorEvents(client);
     partial.eventsByReason = events.byReason;
     partial.duplicateEvents = events.duplicates;
@@ -815,11 +909,18 @@ function keyTable(
   results: RunResult[],
   label: string,
   pick: (r: RunResult) => Record<string, number> | undefined,
-  options: { perProvider: boolean; digits: number; writesRow?: boolean },
+  options: {
+    perProvider: boolean;
+    digits: number;
+    writesRow?: boolean;
+    total?: boolean;
+    order?: readonly string[];
+  },
 ): string {
   const sizes = sizesOf(results);
   const ok = results.filter((r) => r.ok && pick(r));
-  const keys = [...new Set(ok.flatMap((r) => Object.keys(pick(r)!)))].sort();
+  const seen = new Set(ok.flatMap((r) => Object.keys(pick(r)!)));
+  const keys = options.order ? options.order.filter((k) => seen.has(k)) : [...seen].sort();
   if (keys.length === 0) return "None.\n";
   const head = `| ${label} | ${sizes.map((n) => `N=${n}`).join(" | ")} |\n| --- |${sizes.map(() => " ---: |").join("")}`;
   const row = (name: string, value: (r: RunResult) => number): string =>
@@ -832,7 +933,8 @@ function keyTable(
       )
       .join(" | ")} |`;
   const rows = keys.map((k) => row(k, (r) => pick(r)![k] ?? 0));
-  rows.push(row("**total**", (r) => Object.values(pick(r)!).reduce((a, b) => a + b, 0)));
+  if (options.total ?? true)
+    rows.push(row("**total**", (r) => Object.values(pick(r)!).reduce((a, b) => a + b, 0)));
   if (options.writesRow) rows.push(row("**writes** (not get/list/watch)", (r) => writesIn(pick(r)!)));
   return `${head}\n${rows.join("\n")}\n`;
 }
@@ -893,7 +995,9 @@ function renderSvg(results: RunResult[]): string {
       `<line x1="${x(p.n) - 5}" x2="${x(p.n) + 5}" y1="${y(p.s.min)}" y2="${y(p.s.min)}" stroke="#1f77b4"/>`,
       `<line x1="${x(p.n) - 5}" x2="${x(p.n) + 5}" y1="${y(p.s.max)}" y2="${y(p.s.max)}" stroke="#1f77b4"/>`,
       `<circle cx="${x(p.n)}" cy="${y(p.s.median)}" r="4" fill="#1f77b4"/>`,
-      `<text x="${x(p.n) + 8}" y="${y(p.s.median) - 8}">N=${p.n}: ${fmt(p.s.median, 1)} s</text>`,
+      x(p.n) > W - 140
+        ? `<text x="${x(p.n) - 8}" y="${y(p.s.median) + 4}" text-anchor="end">N=${p.n}: ${fmt(p.s.median, 1)} s</text>`
+        : `<text x="${x(p.n) + 8}" y="${y(p.s.median) - 8}">N=${p.n}: ${fmt(p.s.median, 1)} s</text>`,
     );
   }
   parts.push(
@@ -942,7 +1046,8 @@ function renderReport(results: RunResult[], svgName: string): string {
     .split("; ")
     .map((c) => `\`${c}\``)
     .join("<br>")} |
-| Node | ${distinct(results.map((r) => r.node))} (the operator runs on the same binary: \`node --import tsx packages/operator/src/main.ts run\`) |
+| Node | ${distinct(results.map((r) => r.node))} (the operator runs on the same binary) |
+| Operator entry | ${distinct(results.map((r) => (r.entry === "bundle" ? "`node openmcp-operator.mjs run` (bundle from scripts/bundle-operator.ts)" : "`node --import tsx packages/operator/src/main.ts run`")))} |
 | Machine | ${distinct(results.map((r) => r.machine))} |
 | Date | ${distinct(results.map((r) => r.date))} |
 | Code measured (git) | ${distinct(results.map((r) => r.revision))} |
@@ -978,6 +1083,24 @@ ${metricTable(results, "Creating N providers (ms)", "The bench's own server-side
 Where the machine's time went during the ramp (median over runs, min–max in brackets).
 
 ${keyTable(results, "process", (r) => r.cpuRampByProcess, { perProvider: false, digits: 2 })}
+### Where a provider's time goes (API server audit log)
+
+Each step's duration per provider, from the audit timestamps of the writes that mark it; the
+median over providers, then median over runs (min–max in brackets). Steps marked "operator" wait
+for a reconcile (queue and API round trips); the others are the local cluster's controllers.
+
+${keyTable(
+  results,
+  "step: median over providers (s)",
+  (r) => (r.stages ? Object.fromEntries(Object.entries(r.stages).map(([k, v]) => [k, v.p50])) : undefined),
+  { perProvider: false, digits: 2, total: false, order: STAGES.map((s) => s[2]) },
+)}
+${keyTable(
+  results,
+  "step: slowest provider (s)",
+  (r) => (r.stages ? Object.fromEntries(Object.entries(r.stages).map(([k, v]) => [k, v.max])) : undefined),
+  { perProvider: false, digits: 2, total: false, order: STAGES.map((s) => s[2]) },
+)}
 ## API requests per provider to reach Ready
 
 From the operator's \`openmcp_api_requests_total\` between caches synced and all Ready, divided by
@@ -1030,11 +1153,11 @@ Operator writes during idle by object (audit log, per run):
 ${keyTable(results, "write", (r) => r.idleWritesByResource, { perProvider: false, digits: 0 })}
 ## Resources of the operator process
 
-${metricTable(results, "Start-up: spawn → 'caches synced' log line (ms)", "Includes Node start, tsx compiling the TypeScript sources (cached across runs in tsx's cache directory) and the first list of 12 resource types (3 provider kinds, 8 owned kinds, webhook Secrets' metadata).", (r) => r.startupMs, 0)}
+${metricTable(results, "Start-up: spawn → 'caches synced' log line (ms)", "Includes Node start, loading the code (through tsx: compiling the TypeScript sources, cached across runs in tsx's cache directory) and the first list of 12 resource types (3 provider kinds, 8 owned kinds, webhook Secrets' metadata).", (r) => r.startupMs, 0)}
 ${metricTable(results, "Peak RSS, VmHWM (MiB)", "Over the whole life of the process.", (r) => r.peakRssMiB, 0)}
 ${metricTable(results, "RSS when all N Ready (MiB)", "", (r) => r.rssAtReadyMiB, 0)}
 ${metricTable(results, "RSS at the end of idle (MiB)", "", (r) => r.rssEndMiB, 0)}
-${metricTable(results, "CPU seconds, start-up (spawn → caches synced)", "utime+stime of the operator process (esbuild's helper process, which tsx compiles with, is not included).", (r) => r.cpuStartupS, 2)}
+${metricTable(results, "CPU seconds, start-up (spawn → caches synced)", "utime+stime of the operator process (through tsx, the esbuild helper process it compiles with is not included).", (r) => r.cpuStartupS, 2)}
 ${metricTable(results, "CPU seconds, ramp (caches synced → all Ready)", "", (r) => r.cpuRampS, 2)}
 ${metricTable(results, "CPU seconds, idle", "", (r) => r.cpuIdleS, 2)}
 ${metricTable(results, "Graceful shutdown after SIGTERM (ms)", "", (r) => r.shutdownMs, 0)}
@@ -1092,6 +1215,18 @@ function writeReport(results: RunResult[]): void {
 
 // ---------------------------------------------------------------------------------------------
 
+// The operator's command line: its TypeScript sources through tsx, or the bundle the image ships.
+const logDir = mkdtempSync(join(tmpdir(), "openmcp-operator-bench-"));
+let operatorEntry = ["--import", "tsx", OPERATOR_MAIN];
+if (flags.bundle) {
+  const bundle = join(logDir, "openmcp-operator.mjs");
+  await runToExit(
+    ["--import", "tsx", join(ROOT, "scripts/bundle-operator.ts"), "--outfile", bundle],
+    process.env,
+  );
+  operatorEntry = [bundle];
+}
+
 // Ctrl-C mid-run: stop the operator and the control plane of the current run before leaving.
 let interrupted: (() => Promise<void>) | undefined;
 let stopping = false;
@@ -1104,7 +1239,6 @@ for (const signal of ["SIGINT", "SIGTERM"] as const) {
 }
 
 const kept = flags.merge ? readRecorded().filter((r) => !SIZES.includes(r.n)) : [];
-const logDir = mkdtempSync(join(tmpdir(), "openmcp-operator-bench-"));
 console.log(`operator logs and audit logs go to ${logDir}`);
 const results: RunResult[] = [];
 sizes: for (const n of SIZES) {
