@@ -4,6 +4,9 @@
 // Run: pnpm exec node --import tsx bench/operator.bench.ts [--sizes 1,50,200] [--repeats 3]
 //        [--idle-seconds 60] [--timeout-seconds 900] [--workers N] [--out bench/results/operator.md]
 //        [--merge]   (keep the runs of other sizes already recorded in --out)
+//        [--metrics-services M]  (only the first M providers keep metrics on, so a metrics Service;
+//                                 testenv's /24 service range holds 253 Services)
+//        [--report-only]  (re-render --out and the plot from the runs recorded in it; runs nothing)
 //        [--bundle]  (run the esbuild bundle the image ships, built by scripts/bundle-operator.ts,
 //                     instead of the TypeScript sources through tsx)
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
@@ -54,6 +57,8 @@ const { values: flags } = parseArgs({
     out: { type: "string", default: "bench/results/operator.md" },
     merge: { type: "boolean", default: false },
     bundle: { type: "boolean", default: false },
+    "metrics-services": { type: "string" },
+    "report-only": { type: "boolean", default: false },
   },
   strict: true,
 });
@@ -71,8 +76,10 @@ const COMMAND = [
   `--repeats ${REPEATS}`,
   `--idle-seconds ${IDLE_SECONDS}`,
   ...(flags.workers ? [`--workers ${flags.workers}`] : []),
+  ...(flags["timeout-seconds"] !== "900" ? [`--timeout-seconds ${flags["timeout-seconds"]}`] : []),
   ...(flags.merge ? ["--merge"] : []),
   ...(flags.bundle ? ["--bundle"] : []),
+  ...(flags["metrics-services"] ? [`--metrics-services ${flags["metrics-services"]}`] : []),
 ].join(" ");
 
 // ---------------------------------------------------------------------------------------------
@@ -85,7 +92,12 @@ const IMAGES: Record<ProviderKind, string> = {
 };
 const VERBOSITY = ["INFO", "DEBUG", "ERROR"] as const;
 
-/** Kinds round-robin; a handful of env vars, a verbosity and 1–2 run replicas, as real providers have. */
+const METRICS_SERVICES = flags["metrics-services"] ? Number(flags["metrics-services"]) : Infinity;
+
+/**
+ * Kinds round-robin; a handful of env vars, a verbosity and 1–2 run replicas, as real providers
+ * have. Metrics stay on (the default: a metrics Service each) for the first METRICS_SERVICES.
+ */
 function benchProvider(i: number): Provider {
   const kind = PROVIDER_KINDS[i % PROVIDER_KINDS.length]!;
   return {
@@ -102,6 +114,7 @@ function benchProvider(i: number): Provider {
       ],
       verbosity: VERBOSITY[i % VERBOSITY.length]!,
       runReplicas: 1 + (i % 2),
+      ...(i >= METRICS_SERVICES ? { metrics: { disabled: true } } : {}),
     },
   };
 }
@@ -995,11 +1008,14 @@ function renderSvg(results: RunResult[]): string {
       `<line x1="${x(p.n) - 5}" x2="${x(p.n) + 5}" y1="${y(p.s.min)}" y2="${y(p.s.min)}" stroke="#1f77b4"/>`,
       `<line x1="${x(p.n) - 5}" x2="${x(p.n) + 5}" y1="${y(p.s.max)}" y2="${y(p.s.max)}" stroke="#1f77b4"/>`,
       `<circle cx="${x(p.n)}" cy="${y(p.s.median)}" r="4" fill="#1f77b4"/>`,
-      x(p.n) > W - 140
-        ? `<text x="${x(p.n) - 8}" y="${y(p.s.median) + 4}" text-anchor="end">N=${p.n}: ${fmt(p.s.median, 1)} s</text>`
-        : `<text x="${x(p.n) + 8}" y="${y(p.s.median) - 8}">N=${p.n}: ${fmt(p.s.median, 1)} s</text>`,
     );
   }
+  // Values as a list in the empty upper-left corner: small N sit too close together for labels.
+  points.forEach((p, i) =>
+    parts.push(
+      `<text x="${m.left + 12}" y="${m.top + 16 + i * 16}">N=${p.n}: ${fmt(p.s.median, 1)} s (runs: ${okRuns(results, p.n).length})</text>`,
+    ),
+  );
   parts.push(
     `<text x="${W - m.right}" y="${m.top - 6}" text-anchor="end" fill="#555">dot: median, bar: min–max over repeats</text>`,
     "</svg>",
@@ -1214,6 +1230,12 @@ function writeReport(results: RunResult[]): void {
 }
 
 // ---------------------------------------------------------------------------------------------
+
+if (flags["report-only"]) {
+  // Re-render the report and the plot from the runs recorded in --out, e.g. after changing them.
+  writeReport(readRecorded());
+  process.exit(0);
+}
 
 // The operator's command line: its TypeScript sources through tsx, or the bundle the image ships.
 const logDir = mkdtempSync(join(tmpdir(), "openmcp-operator-bench-"));
