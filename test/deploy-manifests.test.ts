@@ -18,7 +18,13 @@ import {
 } from "@openmcp-ts/contract";
 import { ApiError, KubeClient, registerPlural } from "@openmcp-ts/kube";
 import { USAGE, createLogger, installCrds, startOperator, type RunningOperator } from "@openmcp-ts/operator";
-import { eventually, resolveBinary, startControlPlane, type ControlPlane } from "@openmcp-ts/testenv";
+import {
+  eventually,
+  resolveBinary,
+  startControlPlane,
+  tokenKubeconfig,
+  type ControlPlane,
+} from "@openmcp-ts/testenv";
 
 /**
  * deploy/operator is what users install. Its objects must be accepted by a real API server, and its
@@ -414,21 +420,7 @@ describe("deploy/operator manifests", () => {
           },
         },
       )) as { status: { token: string } };
-      kubeconfig = [
-        "apiVersion: v1",
-        "kind: Config",
-        "clusters:",
-        `- name: test`,
-        `  cluster: {server: "${cp.server}", certificate-authority: "${cp.pki.caCert}"}`,
-        "users:",
-        `- name: ${SA}`,
-        `  user: {token: "${request.status.token}"}`,
-        "contexts:",
-        `- name: ${SA}`,
-        `  context: {cluster: test, user: ${SA}}`,
-        `current-context: ${SA}`,
-        "",
-      ].join("\n");
+      kubeconfig = tokenKubeconfig(cp, SA, request.status.token);
     });
     after(async () => {
       await operator?.stop();

@@ -1,6 +1,6 @@
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
+import { spawn, type ChildProcess } from "node:child_process";
 import { join } from "node:path";
 import {
   API_VERSION,
@@ -23,6 +23,35 @@ const SYSTEM_NS = "openmcp-system";
 const REPO_ROOT = join(import.meta.dirname, "../../..");
 const MAIN = join(import.meta.dirname, "main.ts");
 const CTX = { environment: "test", namespace: SYSTEM_NS, webhookSecretPresent: false };
+
+interface ExampleProcess {
+  child: ChildProcess;
+  exited: Promise<number | null>;
+  /** The JSON log lines written so far. */
+  lines(): { msg: string; [field: string]: unknown }[];
+  stderr(): string;
+}
+
+/** Runs the example's main as its own process, as the container would, with KUBECONFIG for in-cluster config. */
+function startExample(args: readonly string[], kubeconfigPath: string, podName: string): ExampleProcess {
+  const child = spawn(process.execPath, ["--import", "tsx", MAIN, ...args], {
+    cwd: REPO_ROOT,
+    env: { PATH: process.env.PATH, KUBECONFIG: kubeconfigPath, POD_NAMESPACE: SYSTEM_NS, POD_NAME: podName },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let stderr = "";
+  child.stderr?.on("data", (d: Buffer) => (stderr += d.toString()));
+  return {
+    child,
+    exited: new Promise((resolve) => child.on("exit", (code) => resolve(code))),
+    stderr: () => stderr,
+    lines: () =>
+      stderr
+        .split("\n")
+        .filter((l) => l.startsWith("{"))
+        .map((l) => JSON.parse(l) as { msg: string }),
+  };
+}
 
 describe("service-provider-example against a real apiserver", () => {
   let cp: ControlPlane;
@@ -87,37 +116,22 @@ describe("service-provider-example against a real apiserver", () => {
   it("init, run as a process with the operator's args, installs the CRD on onboarding and registers it", async () => {
     const container = renderInitObjects(provider, CTX).job.spec.template.spec.containers[0];
     assert.ok(container?.args);
-    const child = spawn(process.execPath, ["--import", "tsx", MAIN, ...container.args], {
-      cwd: REPO_ROOT,
-      env: {
-        PATH: process.env.PATH,
-        // In the pod this is the in-cluster config; locally KUBECONFIG stands in for it.
-        KUBECONFIG: cp.kubeconfigPath,
-        POD_NAMESPACE: SYSTEM_NS,
-        POD_NAME: "sp-example-init-abcde",
-      },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let stderr = "";
-    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-    const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+    const init = startExample(container.args, cp.kubeconfigPath, "sp-example-init-abcde");
     try {
       await grantAccess("onboarding-init");
       let timer: NodeJS.Timeout | undefined;
       const code = await Promise.race([
-        exited,
+        init.exited,
         new Promise<never>((_, reject) => {
-          timer = setTimeout(() => reject(new Error(`init did not exit:\n${stderr}`)), 20_000);
+          timer = setTimeout(() => reject(new Error(`init did not exit:\n${init.stderr()}`)), 20_000);
         }),
       ]).finally(() => clearTimeout(timer));
-      assert.equal(code, 0, stderr);
+      assert.equal(code, 0, init.stderr());
     } finally {
-      child.kill();
+      init.child.kill();
     }
-    const messages = stderr
-      .trim()
-      .split("\n")
-      .map((l) => (JSON.parse(l) as { msg: string }).msg);
+    const messages = init.lines().map((l) => l.msg);
+    const stderr = init.stderr();
     assert.ok(messages.includes("resources registered"), stderr);
     const sp = await platform.get<ServiceProvider>({
       apiVersion: API_VERSION,
@@ -168,5 +182,73 @@ describe("service-provider-example against a real apiserver", () => {
       stop.abort();
     }
     assert.equal(await done, 0, logs.join(""));
+  });
+  it("two run processes with --leader-elect=true: one reconciles, the other takes over when it is killed", async () => {
+    const ha = await platform.create<ServiceProvider>({
+      apiVersion: API_VERSION,
+      kind: "ServiceProvider",
+      metadata: { name: "example-ha" },
+      spec: {
+        image: "ghcr.io/openmcp-project/service-provider-example:dev",
+        runReplicas: 2,
+        verbosity: "DEBUG",
+      },
+    });
+    const args = renderRunObjects(ha, CTX).deployment.spec.template.spec.containers[0]?.args ?? [];
+    assert.ok(args.includes("--leader-elect=true"), args.join(" "));
+    const replicas = [
+      startExample(args, cp.kubeconfigPath, "sp-example-ha-a"),
+      startExample(args, cp.kubeconfigPath, "sp-example-ha-b"),
+    ];
+    const leading = (p: ExampleProcess): boolean => p.lines().some((l) => l.msg === "watching Examples");
+    const reconciled = (p: ExampleProcess, name: string): boolean =>
+      p.lines().some((l) => l.msg === "reconciled" && l.example === `default/${name}`);
+    const example = (name: string) =>
+      platform.apply(
+        {
+          apiVersion: EXAMPLE_API_VERSION,
+          kind: "Example",
+          metadata: { name, namespace: "default" },
+          spec: { data: { from: name } },
+        },
+        "test",
+      );
+    const configMap = (name: string) =>
+      eventually(
+        `ConfigMap of Example ${name}`,
+        () =>
+          platform.find({
+            apiVersion: "v1",
+            kind: "ConfigMap",
+            namespace: "default",
+            name: configMapName(name),
+          }),
+        45_000,
+      );
+    try {
+      await grantAccess("onboarding");
+      const leader = await eventually("a leader", () => replicas.find(leading), 30_000);
+      const follower = replicas.find((p) => p !== leader)!;
+      registerPlural("Example", "examples");
+      await example("ha-one");
+      await configMap("ha-one");
+      await eventually("the leader logs its reconcile", () => reconciled(leader, "ha-one"));
+      await eventually("the follower waits for the Lease", () =>
+        follower.lines().some((l) => l.msg === "waiting for leadership"),
+      );
+      assert.ok(!leading(follower), `the follower must not run:\n${follower.stderr()}`);
+      assert.ok(!reconciled(follower, "ha-one"));
+
+      leader.child.kill("SIGKILL");
+      await leader.exited;
+      // The Lease is not released by a killed process: the follower takes it once it expires.
+      await eventually("the follower takes over", () => leading(follower), 45_000);
+      await example("ha-two");
+      await configMap("ha-two");
+      await eventually("the new leader logs its reconcile", () => reconciled(follower, "ha-two"));
+      assert.ok(!reconciled(leader, "ha-two"));
+    } finally {
+      for (const p of replicas) p.child.kill("SIGKILL");
+    }
   });
 });

@@ -16,7 +16,7 @@ import {
   type ServiceProvider,
 } from "@openmcp-ts/contract";
 import { KubeClient } from "@openmcp-ts/kube";
-import { eventually, startControlPlane, type ControlPlane } from "@openmcp-ts/testenv";
+import { eventually, startControlPlane, tokenKubeconfig, type ControlPlane } from "@openmcp-ts/testenv";
 import { createAndWaitForCluster } from "./create-and-wait-for-cluster.ts";
 import { defineProvider, type InitContext, type RunContext } from "./define-provider.ts";
 import { installCrds } from "./install-crds.ts";
@@ -349,6 +349,92 @@ describe("createAndWaitForCluster against a real apiserver", () => {
     assert.deepEqual(accessRequest.spec.requestRef, { name: cr.name, namespace: NS });
     assert.deepEqual(accessRequest.spec.token?.permissions?.[0]?.rules[0]?.verbs, ["*"]);
     assert.equal(accessRequest.metadata.labels?.[LABEL_OPENMCP_MANAGED_BY], CONTROLLER);
+  });
+
+  it("is woken by a watch when the answer comes, not by the next poll", async () => {
+    await secret("watched-access", { kubeconfig: cp.kubeconfigYaml });
+    const started = Date.now();
+    await Promise.all([
+      createAndWaitForCluster({
+        client,
+        controllerName: CONTROLLER,
+        namespace: NS,
+        localName: "watched",
+        purpose: "onboarding",
+        permissions: [],
+        timeoutMs: 120_000,
+        intervalMs: 60_000,
+      }),
+      answer("watched", "Granted", { phase: "Granted", secretRef: { name: "watched-access" } }),
+    ]);
+    // With one read per minute, getting through both requests sooner proves a watch woke the waits.
+    assert.ok(Date.now() - started < 60_000, "returned before the first poll interval ended");
+  });
+
+  it("falls back to polling when it may not watch the requests", async () => {
+    const sa = "no-watch";
+    await client.apply(
+      { apiVersion: "v1", kind: "ServiceAccount", metadata: { name: sa, namespace: NS } },
+      "test",
+    );
+    await client.apply(
+      {
+        apiVersion: "rbac.authorization.k8s.io/v1",
+        kind: "Role",
+        metadata: { name: sa, namespace: NS },
+        rules: [
+          {
+            apiGroups: ["clusters.openmcp.cloud"],
+            resources: ["clusterrequests", "accessrequests"],
+            verbs: ["get", "create", "patch"],
+          },
+          { apiGroups: [""], resources: ["secrets"], verbs: ["get"] },
+        ],
+      },
+      "test",
+    );
+    await client.apply(
+      {
+        apiVersion: "rbac.authorization.k8s.io/v1",
+        kind: "RoleBinding",
+        metadata: { name: sa, namespace: NS },
+        roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: sa },
+        subjects: [{ kind: "ServiceAccount", name: sa, namespace: NS }],
+      },
+      "test",
+    );
+    const { status } = (await client.call("POST", `/api/v1/namespaces/${NS}/serviceaccounts/${sa}/token`, {
+      body: {
+        apiVersion: "authentication.k8s.io/v1",
+        kind: "TokenRequest",
+        spec: { expirationSeconds: 600 },
+      },
+    })) as { status: { token: string } };
+    const refused: string[] = [];
+    const limited = KubeClient.create({
+      kubeconfig: tokenKubeconfig(cp, sa, status.token),
+      onRequest: (verb, path, code) => {
+        if (code === 403) refused.push(`${verb} ${path}`);
+      },
+    });
+    await secret("polled-access", { kubeconfig: cp.kubeconfigYaml });
+    await Promise.all([
+      createAndWaitForCluster({
+        client: limited,
+        controllerName: CONTROLLER,
+        namespace: NS,
+        localName: "polled",
+        purpose: "onboarding",
+        permissions: [],
+        timeoutMs: 30_000,
+        intervalMs: 100,
+      }),
+      answer("polled", "Granted", { phase: "Granted", secretRef: { name: "polled-access" } }),
+    ]);
+    assert.ok(
+      refused.some((r) => r.startsWith("list ")),
+      `the watch was refused and polling carried on: ${refused.join(", ")}`,
+    );
   });
 
   it("stops with an error naming Denied when the ClusterRequest is denied", async () => {

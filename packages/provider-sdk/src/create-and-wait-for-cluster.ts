@@ -1,4 +1,3 @@
-import { setTimeout as sleep } from "node:timers/promises";
 import {
   CLUSTERS_API_VERSION,
   FIELD_MANAGER_PROVIDER_SDK,
@@ -8,7 +7,7 @@ import {
   type ClusterRequest,
   type PermissionsRequest,
 } from "@openmcp-ts/contract";
-import { KubeClient } from "@openmcp-ts/kube";
+import { Informer, KubeClient, type CachedObject, type ObjectRef } from "@openmcp-ts/kube";
 
 export interface CreateAndWaitForClusterOptions {
   /** Platform cluster client, where the requests live. */
@@ -25,26 +24,64 @@ export interface CreateAndWaitForClusterOptions {
   permissions: readonly PermissionsRequest[];
   /** Whole wait, both requests together; default 5 min as in the reference library. */
   timeoutMs?: number;
-  /** Poll interval; default 10 s as in the reference library. */
+  /**
+   * Read interval while waiting; default 10 s as in the reference library. A watch wakes the wait
+   * at once when the request is answered, so this only matters when watching is not possible.
+   */
   intervalMs?: number;
   signal?: AbortSignal;
 }
 
 type Phase = "Granted" | "Denied";
+type Answerable = CachedObject & { status?: { phase?: string; reason?: string; message?: string } };
+type RequestRef = ObjectRef & { namespace: string; name: string };
 
-async function waitForPhase<T extends { status?: { phase?: string; reason?: string; message?: string } }>(
-  read: () => Promise<T | undefined>,
+/**
+ * Waits until the request's phase is Granted or Denied. A watch on just this object wakes the wait
+ * as soon as the cluster provider answers; reads still happen every intervalMs, so a watch that is
+ * forbidden or broken only makes the wait as slow as the reference's polling, never stuck.
+ */
+async function waitForPhase<T extends Answerable>(
+  client: KubeClient,
+  ref: RequestRef,
   deadline: number,
   intervalMs: number,
   signal: AbortSignal | undefined,
 ): Promise<{ phase: Phase; object: T }> {
-  for (;;) {
-    const object = await read();
-    const phase = object?.status?.phase;
-    if (object && (phase === "Granted" || phase === "Denied")) return { phase, object };
-    const left = deadline - Date.now();
-    if (left <= 0) throw new Error(`not answered in time: phase is ${JSON.stringify(phase ?? "")}`);
-    await sleep(Math.min(intervalMs, left), undefined, signal ? { signal } : {});
+  let wake: (() => void) | undefined;
+  const watch = new Informer<T>(
+    client,
+    { apiVersion: ref.apiVersion, kind: ref.kind, namespace: ref.namespace },
+    {
+      fieldSelector: `metadata.name=${ref.name}`,
+      onEvent: () => wake?.(),
+      // Polling carries on regardless; the informer retries with backoff on its own.
+      onError: () => undefined,
+    },
+  );
+  void watch.start();
+  try {
+    for (;;) {
+      const object = await client.find<T>(ref);
+      const phase = object?.status?.phase;
+      if (object && (phase === "Granted" || phase === "Denied")) return { phase, object };
+      const left = deadline - Date.now();
+      if (left <= 0) throw new Error(`not answered in time: phase is ${JSON.stringify(phase ?? "")}`);
+      signal?.throwIfAborted();
+      await new Promise<void>((resolve) => {
+        const done = (): void => {
+          clearTimeout(timer);
+          signal?.removeEventListener("abort", done);
+          wake = undefined;
+          resolve();
+        };
+        const timer = setTimeout(done, Math.min(intervalMs, left));
+        wake = done;
+        signal?.addEventListener("abort", done, { once: true });
+      });
+    }
+  } finally {
+    await watch.stop();
   }
 }
 
@@ -87,7 +124,7 @@ export async function createAndWaitForCluster(options: CreateAndWaitForClusterOp
 
   let cr: { phase: Phase; object: ClusterRequest };
   try {
-    cr = await waitForPhase(() => client.find<ClusterRequest>(crRef), deadline, intervalMs, signal);
+    cr = await waitForPhase<ClusterRequest>(client, crRef, deadline, intervalMs, signal);
   } catch (err) {
     if (signal?.aborted) throw err;
     throw fail(`failed to wait for ClusterRequest ${namespace}/${name}: ${(err as Error).message}`, err);
@@ -111,7 +148,7 @@ export async function createAndWaitForCluster(options: CreateAndWaitForClusterOp
 
   let ar: { phase: Phase; object: AccessRequest };
   try {
-    ar = await waitForPhase(() => client.find<AccessRequest>(arRef), deadline, intervalMs, signal);
+    ar = await waitForPhase<AccessRequest>(client, arRef, deadline, intervalMs, signal);
   } catch (err) {
     if (signal?.aborted) throw err;
     throw fail(`failed to wait for AccessRequest ${namespace}/${name}: ${(err as Error).message}`, err);

@@ -80,7 +80,16 @@ describe("defineProvider main on SIGTERM", () => {
       init: never,
       run: ({ signal }) =>
         new Promise((resolve) => {
-          signal.addEventListener("abort", () => resolve(), { once: true });
+          // Keeps the event loop alive until the signal arrives (Deno does not count signal listeners).
+          const alive = setTimeout(() => undefined, 10_000);
+          signal.addEventListener(
+            "abort",
+            () => {
+              clearTimeout(alive);
+              resolve();
+            },
+            { once: true },
+          );
           process.kill(process.pid, "SIGTERM");
         }),
     });

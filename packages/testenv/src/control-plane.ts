@@ -147,6 +147,29 @@ async function waitFor(
   }
 }
 
+/** A kubeconfig that authenticates with a bearer token, e.g. a ServiceAccount's from a TokenRequest. */
+export function tokenKubeconfig(
+  cp: Pick<ControlPlane, "server" | "pki">,
+  user: string,
+  token: string,
+): string {
+  return [
+    "apiVersion: v1",
+    "kind: Config",
+    "clusters:",
+    "- name: testenv",
+    `  cluster: {server: "${cp.server}", certificate-authority: "${cp.pki.caCert}"}`,
+    "users:",
+    `- name: ${JSON.stringify(user)}`,
+    `  user: {token: "${token}"}`,
+    "contexts:",
+    "- name: testenv",
+    `  context: {cluster: testenv, user: ${JSON.stringify(user)}}`,
+    "current-context: testenv",
+    "",
+  ].join("\n");
+}
+
 function kubeconfig(server: string, ca: string, cert: string, key: string): string {
   const b64 = (s: string): string => Buffer.from(s).toString("base64");
   return `apiVersion: v1

@@ -1,19 +1,20 @@
 /**
- * Polls until `fn` returns a value other than undefined, for tests that wait on a real cluster.
+ * Polls until `fn` returns a value other than undefined or false, for tests that wait on a real
+ * cluster.
  * On timeout it fails with what it waited for and the last error seen.
  */
 export async function eventually<T>(
   what: string,
-  fn: () => Promise<T | undefined>,
+  fn: () => T | undefined | false | Promise<T | undefined | false>,
   timeoutMs = 30_000,
   intervalMs = 100,
-): Promise<T> {
+): Promise<Exclude<T, false>> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   for (;;) {
     try {
       const value = await fn();
-      if (value !== undefined) return value;
+      if (value !== undefined && value !== false) return value as Exclude<T, false>;
     } catch (err) {
       last = err;
     }

@@ -1,4 +1,10 @@
-export { startControlPlane, adminGet, type ControlPlane, type ControlPlaneOptions } from "./control-plane.ts";
+export {
+  startControlPlane,
+  adminGet,
+  tokenKubeconfig,
+  type ControlPlane,
+  type ControlPlaneOptions,
+} from "./control-plane.ts";
 export { ensureBinaries, resolveBinaries, resolveBinary, cacheDir, type ResolvedBinary } from "./binaries.ts";
 export {
   BEHAVIOR_ANNOTATION,
