@@ -1,6 +1,8 @@
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -88,6 +90,48 @@ async function runAction(
   };
 }
 
+interface GithubCall {
+  method: string;
+  path: string;
+  authorization: string | undefined;
+  body: Record<string, unknown>;
+}
+
+/**
+ * A loopback server speaking the GitHub REST routes the action uses (create a deployment, add a
+ * deployment status), recording each call; `refuse` answers every call with 403 as GitHub does for a
+ * token without deployments permission.
+ */
+async function startGithubApi(refuse = false): Promise<{ url: string; calls: GithubCall[]; close(): void }> {
+  const calls: GithubCall[] = [];
+  let nextStatus = 1;
+  const server = createServer((req, res) => {
+    let text = "";
+    req.on("data", (d: Buffer) => (text += d.toString()));
+    req.on("end", () => {
+      const call: GithubCall = {
+        method: req.method ?? "",
+        path: req.url ?? "",
+        authorization: req.headers.authorization,
+        body: text ? (JSON.parse(text) as Record<string, unknown>) : {},
+      };
+      calls.push(call);
+      const send = (status: number, body: unknown): void => {
+        res.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify(body));
+      };
+      if (refuse) return send(403, { message: "Resource not accessible by integration" });
+      if (call.method === "POST" && /^\/repos\/[^/]+\/[^/]+\/deployments$/.test(call.path))
+        return send(201, { id: 17, ref: call.body.ref, environment: call.body.environment });
+      if (call.method === "POST" && /^\/repos\/[^/]+\/[^/]+\/deployments\/17\/statuses$/.test(call.path))
+        return send(201, { id: nextStatus++, state: call.body.state });
+      send(404, { message: "Not Found" });
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  return { url: `http://127.0.0.1:${port}`, calls, close: () => void server.close() };
+}
+
 function explain(r: ActionRun): string {
   return `exit ${r.code}\nstdout:\n${r.stdout}\nstderr:\n${r.stderr}`;
 }
@@ -112,8 +156,14 @@ describe("the action on a real cluster with the operator running", () => {
   const getProvider = (name: string): Promise<Provider | undefined> =>
     h.client.find<Provider>({ apiVersion: API_VERSION, kind: "ServiceProvider", name });
 
-  it("deploys a tag, waits for Ready and reports outputs and a summary", async () => {
-    const r = await runAction(ENTRY, { name: "foo", kubeconfig });
+  it("deploys a tag, waits for Ready, reports outputs and a summary, and records a GitHub Deployment", async () => {
+    const github = await startGithubApi();
+    const token = "ghs_deploymentToken123";
+    const r = await runAction(
+      ENTRY,
+      { name: "foo", kubeconfig, token, environment: "staging" },
+      { GITHUB_API_URL: github.url },
+    ).finally(() => github.close());
     assert.equal(r.code, 0, explain(r));
     assert.equal(r.outputs.image, `${IMAGE_BASE}:v1.0.0`);
     assert.equal(r.outputs["previous-image"], "");
@@ -137,6 +187,42 @@ describe("the action on a real cluster with the operator running", () => {
     );
     assert.match(r.state, /^kubeconfig-path<</, "tells the post step where the kubeconfig was");
     assert.deepEqual(r.leftInRunnerTemp, [], "the kubeconfig is gone after the step");
+
+    const runUrl = `https://github.com/${REPOSITORY}/actions/runs/4242`;
+    assert.deepEqual(
+      github.calls.map((c) => `${c.method} ${c.path} ${String(c.body.state ?? c.body.environment)}`),
+      [
+        `POST /repos/${REPOSITORY}/deployments staging`,
+        `POST /repos/${REPOSITORY}/deployments/17/statuses in_progress`,
+        `POST /repos/${REPOSITORY}/deployments/17/statuses success`,
+      ],
+    );
+    const [created, inProgress, success] = github.calls;
+    assert.equal(created?.authorization, `token ${token}`);
+    assert.equal(created?.body.ref, "0123456789abcdef0123456789abcdef01234567");
+    assert.deepEqual(created?.body.required_contexts, []);
+    assert.deepEqual(created?.body.payload, { image: `${IMAGE_BASE}:v1.0.0` });
+    assert.equal(inProgress?.body.log_url, runUrl);
+    assert.equal(success?.body.log_url, runUrl);
+    assert.equal(r.outputs["github-deployment-id"], "17");
+    assert.match(r.stdout, new RegExp(`::add-mask::${token}`), "masks the token");
+    assert.equal(r.stdout.split(token).length, 2, "the token appears only in the mask command");
+  });
+
+  it("deploys even when the token may not create GitHub Deployments, warning what failed", async () => {
+    const github = await startGithubApi(true);
+    const r = await runAction(
+      ENTRY,
+      { name: "refused", kubeconfig, token: "ghs_readonly", wait: "false" },
+      { GITHUB_API_URL: github.url },
+    ).finally(() => github.close());
+    assert.equal(r.code, 0, explain(r));
+    assert.match(
+      r.stdout,
+      /::warning title=GitHub Deployment not recorded::cannot create a GitHub Deployment of 0123456789abcdef0123456789abcdef01234567 to "openmcp-platform" in Acme\/Provider-Foo: Resource not accessible by integration/,
+    );
+    assert.equal(github.calls.length, 1, "no retries against a refusing API");
+    assert.equal((await getProvider("refused"))?.spec.image, `${IMAGE_BASE}:v1.0.0`);
   });
 
   it("verifies the deployed release (base64 kubeconfig), and fails naming both images for another tag", async () => {
@@ -182,8 +268,16 @@ describe("the action on a real cluster with the operator running", () => {
         "",
       ].join("\n"),
     );
-    const r = await runAction(ENTRY, { manifest, kubeconfig, timeout: "50s" });
+    const github = await startGithubApi();
+    const r = await runAction(
+      ENTRY,
+      { manifest, kubeconfig, timeout: "50s", token: "ghs_x" },
+      { GITHUB_API_URL: github.url },
+    ).finally(() => github.close());
     assert.equal(r.code, 1, explain(r));
+    const last = github.calls.at(-1);
+    assert.equal(last?.body.state, "failure", "the GitHub Deployment ends as failure");
+    assert.match(String(last?.body.description), /InitFailed/);
     assert.match(
       r.stdout,
       /::error .*InitFailed.*cannot install CRDs%3A permission denied|::error .*InitFailed.*cannot install CRDs: permission denied/,

@@ -17,6 +17,8 @@ export interface ActionInputs {
   wait: boolean;
   timeoutMs: number;
   token: string;
+  /** GitHub Deployment environment (used with a token). */
+  environment: string;
 }
 
 /** Go-style durations as `kubectl wait --timeout` takes them: `90s`, `10m`, `1h30m`; a bare number is seconds. */
@@ -86,5 +88,6 @@ export function parseInputs(env: Env): ActionInputs {
     wait: waitText === "true",
     timeoutMs,
     token: getInput(env, "token"),
+    environment: getInput(env, "environment") || "openmcp-platform",
   };
 }

@@ -1,6 +1,7 @@
 import { API_VERSION, FIELD_MANAGER_ACTION, type Provider } from "@openmcp-ts/contract";
 import { KubeClient } from "@openmcp-ts/kube";
 import { buildProvider } from "./build-provider.ts";
+import { startGithubDeployment, type DeploymentState } from "./github-deployment.ts";
 import { diffValues } from "./diff-values.ts";
 import {
   STATE_KUBECONFIG_PATH,
@@ -28,9 +29,12 @@ interface ModeResult {
   provider: Provider | undefined;
   previousImage: string;
   details?: string;
+  /** The GitHub Deployment that tracked this rollout, when a token was given. */
+  githubDeploymentId?: number;
 }
 
 interface Context {
+  env: Env;
   inputs: ActionInputs;
   client: KubeClient;
   provider: Provider;
@@ -64,7 +68,39 @@ async function applyProvider(ctx: Context, dryRun: boolean): Promise<Provider> {
   }
 }
 
+/** deploy, tracked as a GitHub Deployment when a token is given; the rollout does not depend on it. */
 async function deploy(ctx: Context): Promise<ModeResult> {
+  const { inputs } = ctx;
+  if (!inputs.token) return rollOut(ctx);
+  const started = await startGithubDeployment({
+    token: inputs.token,
+    env: ctx.env,
+    environment: inputs.environment,
+    image: inputs.image,
+    label: ctx.label,
+  });
+  if ("error" in started) {
+    warning(started.error, "GitHub Deployment not recorded");
+    return rollOut(ctx);
+  }
+  const report = async (state: DeploymentState, description: string): Promise<void> => {
+    const failed = await started.report(state, description);
+    if (failed) warning(failed, "GitHub Deployment status not recorded");
+  };
+  info(`GitHub Deployment ${started.id} to ${JSON.stringify(inputs.environment)} created`);
+  await report("in_progress", `Rolling out ${inputs.image}`);
+  let result: ModeResult;
+  try {
+    result = await rollOut(ctx);
+  } catch (err) {
+    await report("failure", messageOf(err));
+    throw err;
+  }
+  await report(result.ok ? "success" : "failure", result.message);
+  return { ...result, githubDeploymentId: started.id };
+}
+
+async function rollOut(ctx: Context): Promise<ModeResult> {
   const { inputs } = ctx;
   const before = await readProvider(ctx);
   const previousImage = before?.spec.image ?? "";
@@ -194,7 +230,7 @@ export async function run(env: Env): Promise<number> {
       const text = decodeKubeconfig(inputs.kubeconfig);
       for (const secret of kubeconfigSecrets(inputs.kubeconfig, text)) mask(secret);
       kubeconfigPath = writeKubeconfig(text, env.RUNNER_TEMP);
-      saveState(env, STATE_KUBECONFIG_PATH, kubeconfigPath);
+      saveState(STATE_KUBECONFIG_PATH, kubeconfigPath);
       kubeconfig = kubeconfigPath;
     } else if (env.KUBECONFIG) {
       kubeconfig = env.KUBECONFIG;
@@ -209,21 +245,23 @@ export async function run(env: Env): Promise<number> {
       timeoutMs: 30_000,
     });
 
-    const result = await MODE_FUNCTIONS[inputs.mode]({ inputs, client, provider, label });
+    const result = await MODE_FUNCTIONS[inputs.mode]({ env, inputs, client, provider, label });
     const p = result.provider;
     const generation = p?.metadata.generation;
-    setOutput(env, "image", inputs.image);
-    setOutput(env, "previous-image", result.previousImage);
-    setOutput(env, "phase", p?.status?.phase ?? "");
+    setOutput("image", inputs.image);
+    setOutput("previous-image", result.previousImage);
+    setOutput("phase", p?.status?.phase ?? "");
     setOutput(
-      env,
       "ready",
       String(p !== undefined && generation !== undefined && judgeProvider(p, generation) === "ready"),
     );
-    setOutput(env, "generation", generation === undefined ? "" : String(generation));
-    setOutput(env, "duration-seconds", String(Math.round((Date.now() - started) / 1000)));
-    appendSummary(
-      env,
+    setOutput("generation", generation === undefined ? "" : String(generation));
+    setOutput(
+      "github-deployment-id",
+      result.githubDeploymentId === undefined ? "" : String(result.githubDeploymentId),
+    );
+    setOutput("duration-seconds", String(Math.round((Date.now() - started) / 1000)));
+    await appendSummary(
       renderSummary({
         title: `openMCP ${inputs.mode}`,
         outcome: result.ok ? `✅ ${result.message}` : `❌ ${result.message}`,
@@ -243,7 +281,7 @@ export async function run(env: Env): Promise<number> {
     return 0;
   } catch (err) {
     error(`cannot ${stage}: ${messageOf(err)}`, "openMCP deploy action failed");
-    appendSummary(env, `### openMCP deploy action failed\n\n❌ cannot ${stage}: ${messageOf(err)}\n`);
+    await appendSummary(`### openMCP deploy action failed\n\n❌ cannot ${stage}: ${messageOf(err)}\n`);
     return 1;
   } finally {
     if (kubeconfigPath) removeKubeconfig(kubeconfigPath);

@@ -1,60 +1,39 @@
-import { appendFileSync } from "node:fs";
-import { randomUUID } from "node:crypto";
-import { EOL } from "node:os";
+import * as core from "@actions/core";
 
-/** The process environment as the runner sets it; a parameter so that tests and `run` stay explicit. */
+/** The process environment as the runner sets it; a parameter so that input parsing stays pure. */
 export type Env = Record<string, string | undefined>;
 
-/** `INPUT_<NAME>` as the runner sets it: upper case, spaces to `_`, dashes kept (as @actions/core reads it). */
+/**
+ * `INPUT_<NAME>` as the runner sets it (upper case, spaces to `_`, dashes kept), read from the given
+ * environment with the same rules as @actions/core's getInput, which only reads process.env.
+ */
 export function getInput(env: Env, name: string): string {
   return (env[`INPUT_${name.replace(/ /g, "_").toUpperCase()}`] ?? "").trim();
 }
 
-/** Appends `name<<DELIM` blocks to a runner file ($GITHUB_OUTPUT, $GITHUB_STATE). */
-function appendKeyValue(file: string | undefined, name: string, value: string, fallback: string): void {
-  if (!file) {
-    process.stdout.write(`${EOL}::${fallback} name=${name}::${value}${EOL}`);
-    return;
+/** Runner I/O through the Actions toolkit: $GITHUB_OUTPUT, $GITHUB_STATE, $GITHUB_STEP_SUMMARY, workflow commands. */
+export const setOutput = (name: string, value: string): void => core.setOutput(name, value);
+
+/** Saved for the post step, which reads it back as STATE_<name>. */
+export const saveState = (name: string, value: string): void => core.saveState(name, value);
+
+export async function appendSummary(markdown: string): Promise<void> {
+  // Outside a runner (no summary file) the summary is skipped rather than an error.
+  if (!process.env.GITHUB_STEP_SUMMARY) return;
+  try {
+    await core.summary.addRaw(markdown).write();
+  } catch (err) {
+    warning(`cannot write the job summary: ${err instanceof Error ? err.message : String(err)}`);
   }
-  const delimiter = `ghadelimiter_${randomUUID()}`;
-  appendFileSync(file, `${name}<<${delimiter}${EOL}${value}${EOL}${delimiter}${EOL}`, "utf8");
 }
 
-export function setOutput(env: Env, name: string, value: string): void {
-  appendKeyValue(env.GITHUB_OUTPUT, name, value, "set-output");
-}
+export const mask = (value: string): void => {
+  if (value) core.setSecret(value);
+};
 
-/** Saved for the post step, which reads it back as `STATE_<name>`. */
-export function saveState(env: Env, name: string, value: string): void {
-  appendKeyValue(env.GITHUB_STATE, name, value, "save-state");
-}
+export const error = (message: string, title?: string): void => core.error(message, title ? { title } : {});
 
-export function appendSummary(env: Env, markdown: string): void {
-  if (env.GITHUB_STEP_SUMMARY) appendFileSync(env.GITHUB_STEP_SUMMARY, markdown, "utf8");
-}
+export const warning = (message: string, title?: string): void =>
+  core.warning(message, title ? { title } : {});
 
-/** Workflow commands escape `%`, CR and LF in data, and also `:` and `,` in properties. */
-function escapeData(text: string): string {
-  return text.replace(/%/g, "%25").replace(/\r/g, "%0D").replace(/\n/g, "%0A");
-}
-
-function escapeProperty(text: string): string {
-  return escapeData(text).replace(/:/g, "%3A").replace(/,/g, "%2C");
-}
-
-export function mask(value: string): void {
-  if (value) process.stdout.write(`::add-mask::${escapeData(value)}${EOL}`);
-}
-
-export function error(message: string, title?: string): void {
-  const props = title ? ` title=${escapeProperty(title)}` : "";
-  process.stdout.write(`::error${props}::${escapeData(message)}${EOL}`);
-}
-
-export function warning(message: string): void {
-  process.stdout.write(`::warning::${escapeData(message)}${EOL}`);
-}
-
-export function info(message: string): void {
-  process.stdout.write(`${message}${EOL}`);
-}
+export const info = (message: string): void => core.info(message);
