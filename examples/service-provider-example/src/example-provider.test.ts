@@ -9,6 +9,7 @@ import {
   clusterRequestCrd,
   providerCrd,
   stableRequestName,
+  type PodSpec,
   type ServiceProvider,
 } from "@openmcp-ts/contract";
 import { KubeClient, registerPlural } from "@openmcp-ts/kube";
@@ -32,11 +33,29 @@ interface ExampleProcess {
   stderr(): string;
 }
 
-/** Runs the example's main as its own process, as the container would, with KUBECONFIG for in-cluster config. */
-function startExample(args: readonly string[], kubeconfigPath: string, podName: string): ExampleProcess {
-  const child = spawn(process.execPath, ["--import", "tsx", MAIN, ...args], {
+/**
+ * Runs the example's main as its own process with the rendered pod's args and env, resolving the
+ * env's field references as the kubelet would; KUBECONFIG stands in for the in-cluster config.
+ */
+function startExample(pod: PodSpec, kubeconfigPath: string, podName: string): ExampleProcess {
+  const container = pod.containers[0];
+  assert.ok(container?.args, "the rendered pod has a container with args");
+  const fields: Record<string, string> = {
+    "metadata.name": podName,
+    "metadata.namespace": SYSTEM_NS,
+    "status.podIP": "127.0.0.1",
+    "spec.serviceAccountName": pod.serviceAccountName ?? "default",
+  };
+  const env: Record<string, string | undefined> = { PATH: process.env.PATH, KUBECONFIG: kubeconfigPath };
+  for (const { name, value, valueFrom } of container.env ?? []) {
+    const fieldPath = valueFrom?.fieldRef?.fieldPath;
+    const resolved = value ?? (fieldPath === undefined ? undefined : fields[fieldPath]);
+    assert.ok(resolved !== undefined, `env ${name} of the rendered pod can be resolved`);
+    env[name] = resolved;
+  }
+  const child = spawn(process.execPath, ["--import", "tsx", MAIN, ...container.args], {
     cwd: REPO_ROOT,
-    env: { PATH: process.env.PATH, KUBECONFIG: kubeconfigPath, POD_NAMESPACE: SYSTEM_NS, POD_NAME: podName },
+    env,
     stdio: ["ignore", "pipe", "pipe"],
   });
   let stderr = "";
@@ -114,9 +133,11 @@ describe("service-provider-example against a real apiserver", () => {
   }
 
   it("init, run as a process with the operator's args, installs the CRD on onboarding and registers it", async () => {
-    const container = renderInitObjects(provider, CTX).job.spec.template.spec.containers[0];
-    assert.ok(container?.args);
-    const init = startExample(container.args, cp.kubeconfigPath, "sp-example-init-abcde");
+    const init = startExample(
+      renderInitObjects(provider, CTX).job.spec.template.spec,
+      cp.kubeconfigPath,
+      "sp-example-init-abcde",
+    );
     try {
       await grantAccess("onboarding-init");
       let timer: NodeJS.Timeout | undefined;
@@ -194,11 +215,12 @@ describe("service-provider-example against a real apiserver", () => {
         verbosity: "DEBUG",
       },
     });
-    const args = renderRunObjects(ha, CTX).deployment.spec.template.spec.containers[0]?.args ?? [];
+    const pod = renderRunObjects(ha, CTX).deployment.spec.template.spec;
+    const args = pod.containers[0]?.args ?? [];
     assert.ok(args.includes("--leader-elect=true"), args.join(" "));
     const replicas = [
-      startExample(args, cp.kubeconfigPath, "sp-example-ha-a"),
-      startExample(args, cp.kubeconfigPath, "sp-example-ha-b"),
+      startExample(pod, cp.kubeconfigPath, "sp-example-ha-a"),
+      startExample(pod, cp.kubeconfigPath, "sp-example-ha-b"),
     ];
     const leading = (p: ExampleProcess): boolean => p.lines().some((l) => l.msg === "watching Examples");
     const reconciled = (p: ExampleProcess, name: string): boolean =>

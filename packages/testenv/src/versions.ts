@@ -2,6 +2,8 @@
 export const KUBERNETES_VERSION = "v1.37.2";
 export const ETCD_VERSION = "v3.6.8";
 export const KWOK_VERSION = "v0.8.0";
+/** Not part of the control plane: the workflow linter the tests run on .github/workflows and action.yml. */
+export const ACTIONLINT_VERSION = "v1.7.9";
 
 export const BINARY_NAMES = [
   "etcd",
@@ -10,6 +12,7 @@ export const BINARY_NAMES = [
   "kube-scheduler",
   "kubectl",
   "kwok",
+  "actionlint",
 ] as const;
 export type BinaryName = (typeof BINARY_NAMES)[number];
 
@@ -58,4 +61,10 @@ export const BUILD_RECIPES: Record<BinaryName, BuildRecipe> = {
     ldflags: kubeLdflags,
   },
   kwok: { module: "kwok", pkg: "sigs.k8s.io/kwok/cmd/kwok", version: KWOK_VERSION, ldflags: "-s -w" },
+  actionlint: {
+    module: "actionlint",
+    pkg: "github.com/rhysd/actionlint/cmd/actionlint",
+    version: ACTIONLINT_VERSION,
+    ldflags: `-s -w -X github.com/rhysd/actionlint.version=${ACTIONLINT_VERSION}`,
+  },
 };
