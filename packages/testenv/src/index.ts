@@ -16,3 +16,4 @@ export {
 } from "./kwok-stages.ts";
 export * from "./versions.ts";
 export { eventually } from "./eventually.ts";
+export { startTcpProxy, kubeconfigThrough, type TcpProxy } from "./tcp-proxy.ts";
