@@ -1,7 +1,5 @@
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { spawn, type ChildProcess } from "node:child_process";
-import { fileURLToPath } from "node:url";
 import {
   API_VERSION,
   ANNOTATION_INIT_HASH,
@@ -15,9 +13,11 @@ import {
   condition,
   eventually,
   providerRef,
+  spawnOperatorProcess,
   startOperatorHarness,
   testProvider,
   type OperatorHarness,
+  type OperatorProcess,
 } from "@openmcp-ts/operator/test-harness";
 import { INIT_BEHAVIOR_ENV, RUN_BEHAVIOR_ENV } from "@openmcp-ts/testenv";
 
@@ -251,49 +251,31 @@ describe("operator end to end (full control plane)", () => {
 
 describe("leader election between two operator processes", () => {
   let h: OperatorHarness;
-  const children: ChildProcess[] = [];
+  const children: OperatorProcess[] = [];
   before(async () => {
     // The harness brings the control plane, CRDs and namespace; its in-process operator is stopped so only the two children run.
     h = await startOperatorHarness({ full: true });
     await h.operator.stop();
   });
   after(async () => {
-    for (const c of children) c.kill("SIGKILL");
+    for (const c of children) c.child.kill("SIGKILL");
     await h?.cp.stop();
   });
 
-  function startOperatorProcess(id: string): ChildProcess & { logs: string[] } {
-    const main = fileURLToPath(new URL("../packages/operator/src/main.ts", import.meta.url));
-    const child = spawn(
-      process.execPath,
-      [
-        "--import",
-        "tsx",
-        main,
-        "run",
-        "--environment=test-environment",
-        `--kubeconfig=${h.cp.kubeconfigPath}`,
-        "--leader-elect",
-        "--leader-elect-lease-duration=4",
-        "--health-probe-bind-address=0",
-        "-v",
-        "INFO",
-      ],
-      {
-        env: { ...process.env, POD_NAMESPACE: h.namespace, POD_NAME: id },
-        stdio: ["ignore", "ignore", "pipe"],
-      },
-    ) as ChildProcess & { logs: string[] };
-    child.logs = [];
-    child.stderr!.on("data", (c: Buffer) => child.logs.push(...c.toString().split("\n").filter(Boolean)));
-    children.push(child);
-    return child;
+  function startOperatorProcess(id: string): OperatorProcess {
+    const p = spawnOperatorProcess({
+      kubeconfig: h.cp.kubeconfigPath,
+      id,
+      args: ["--leader-elect", "--leader-elect-lease-duration=4"],
+    });
+    children.push(p);
+    return p;
   }
 
   it("lets only the leader write, and fails over when the leader is killed", async () => {
     const a = startOperatorProcess("operator-a");
     const b = startOperatorProcess("operator-b");
-    const won = (c: { logs: string[] }): boolean => c.logs.some((l) => l.includes("leader election won"));
+    const won = (c: OperatorProcess): boolean => c.started();
     const leader = await eventually(
       "a leader",
       () => Promise.resolve(won(a) ? a : won(b) ? b : undefined),
@@ -311,7 +293,7 @@ describe("leader election between two operator processes", () => {
     );
     assert.equal(won(follower), false, "only one leader");
 
-    leader.kill("SIGKILL");
+    leader.child.kill("SIGKILL");
     const killedAt = Date.now();
     await h.client.apply(testProvider("ServiceProvider", "elected", { runReplicas: 2 }), "e2e");
     await eventually("follower takes over", () => Promise.resolve(won(follower) ? true : undefined), 30_000);

@@ -1,19 +1,19 @@
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { startControlPlane, type ControlPlane } from "@openmcp-ts/testenv";
+import {
+  eventually,
+  kubeconfigThrough,
+  startControlPlane,
+  startTcpProxy,
+  tokenKubeconfig,
+  type ControlPlane,
+} from "@openmcp-ts/testenv";
 import { ApiError, KubeClient } from "./kube-client.ts";
+import { registerPlural } from "./resource-path.ts";
 import { Informer, type CachedObject, type InformerEvent } from "./informer.ts";
 
 interface ConfigMap extends CachedObject {
   data?: Record<string, string>;
-}
-
-async function eventually(what: string, check: () => boolean, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 describe("KubeClient and Informer against a real apiserver", () => {
@@ -119,5 +119,122 @@ describe("KubeClient and Informer against a real apiserver", () => {
       ["added", "deleted"],
     );
     await informer.stop();
+  });
+
+  it("keeps one TLS connection alive across requests", async () => {
+    const proxy = await startTcpProxy({ port: Number(new URL(cp.server).port) });
+    try {
+      const viaProxy = KubeClient.create({ kubeconfig: kubeconfigThrough(cp.kubeconfigYaml, proxy) });
+      for (let i = 0; i < 20; i++) await viaProxy.list({ apiVersion: "v1", kind: "Namespace" });
+      assert.equal(proxy.accepted, 1, "20 sequential requests over one connection");
+    } finally {
+      await proxy.close();
+    }
+  });
+});
+
+describe("KubeClient under API Priority and Fairness that rejects (429)", () => {
+  let cp: ControlPlane;
+  before(async () => {
+    // Three seats in all, so that a priority level of one share gets a single seat and rejects the rest.
+    cp = await startControlPlane({
+      apiserverArgs: ["--max-requests-inflight=2", "--max-mutating-requests-inflight=1"],
+    });
+  });
+  after(async () => {
+    await cp?.stop();
+  });
+
+  it("retries throttled requests after Retry-After, so a burst still succeeds", async () => {
+    const admin = KubeClient.create({ kubeconfig: cp.kubeconfigPath });
+    const sa = { name: "throttled", namespace: "default" };
+    const rbac = "rbac.authorization.k8s.io/v1";
+    const flowcontrol = "flowcontrol.apiserver.k8s.io/v1";
+    registerPlural("PriorityLevelConfiguration", "prioritylevelconfigurations");
+    registerPlural("FlowSchema", "flowschemas");
+    await admin.apply({ apiVersion: "v1", kind: "ServiceAccount", metadata: sa }, "test");
+    // Not the aggregated "view": aggregation needs kube-controller-manager, which apiserver mode lacks.
+    await admin.apply(
+      {
+        apiVersion: rbac,
+        kind: "ClusterRole",
+        metadata: { name: "throttled-read" },
+        rules: [{ apiGroups: [""], resources: ["configmaps"], verbs: ["get", "list"] }],
+      },
+      "test",
+    );
+    await admin.apply(
+      {
+        apiVersion: rbac,
+        kind: "ClusterRoleBinding",
+        metadata: { name: "throttled-read" },
+        roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: "throttled-read" },
+        subjects: [{ kind: "ServiceAccount", ...sa }],
+      },
+      "test",
+    );
+    await admin.apply(
+      {
+        apiVersion: flowcontrol,
+        kind: "PriorityLevelConfiguration",
+        metadata: { name: "throttled" },
+        spec: {
+          type: "Limited",
+          limited: { nominalConcurrencyShares: 1, lendablePercent: 0, limitResponse: { type: "Reject" } },
+        },
+      },
+      "test",
+    );
+    await admin.apply(
+      {
+        apiVersion: flowcontrol,
+        kind: "FlowSchema",
+        metadata: { name: "throttled" },
+        spec: {
+          priorityLevelConfiguration: { name: "throttled" },
+          matchingPrecedence: 100,
+          distinguisherMethod: { type: "ByUser" },
+          rules: [
+            {
+              subjects: [{ kind: "ServiceAccount", serviceAccount: sa }],
+              resourceRules: [
+                { verbs: ["*"], apiGroups: ["*"], resources: ["*"], namespaces: ["*"], clusterScope: true },
+              ],
+            },
+          ],
+        },
+      },
+      "test",
+    );
+    const { status } = (await admin.call(
+      "POST",
+      `/api/v1/namespaces/default/serviceaccounts/throttled/token`,
+      {
+        body: {
+          apiVersion: "authentication.k8s.io/v1",
+          kind: "TokenRequest",
+          spec: { expirationSeconds: 600 },
+        },
+      },
+    )) as { status: { token: string } };
+    const codes: number[] = [];
+    const throttled = KubeClient.create({
+      kubeconfig: tokenKubeconfig(cp, "throttled", status.token),
+      onRequest: (_verb, _path, code) => void codes.push(code),
+    });
+    // The FlowSchema takes effect once the apiserver's APF controller has seen it.
+    await eventually("429 answers for the throttled ServiceAccount", async () => {
+      codes.length = 0;
+      await Promise.all(
+        Array.from({ length: 30 }, () =>
+          throttled.list({ apiVersion: "v1", kind: "ConfigMap", namespace: "default" }),
+        ),
+      );
+      return codes.includes(429);
+    });
+    assert.ok(
+      codes.filter((c) => c === 200).length >= 30,
+      `every request got through in the end: ${codes.length} answers, ${codes.filter((c) => c === 429).length} of them 429`,
+    );
   });
 });

@@ -1,5 +1,6 @@
-import { request, type RequestOptions } from "node:https";
+import { Agent, request, type AgentOptions, type RequestOptions } from "node:https";
 import { request as httpRequest } from "node:http";
+import { setTimeout as sleep } from "node:timers/promises";
 import { KubeConfig } from "@kubernetes/client-node";
 import { resourcePath, type ObjectRef } from "./resource-path.ts";
 
@@ -67,6 +68,39 @@ export interface Response {
   body: string;
 }
 
+/**
+ * client-node caches one https.Agent per cluster and user but builds it without keep-alive, so every
+ * request paid a TCP and TLS handshake. Each of its plain agents gets one keep-alive twin with the
+ * same TLS options; proxy agents are used as they are.
+ */
+const keepAliveAgents = new WeakMap<object, Agent>();
+
+function keepAlive(agent: RequestOptions["agent"]): RequestOptions["agent"] {
+  if (
+    !(agent instanceof Agent) ||
+    agent.constructor !== Agent ||
+    (agent as { keepAlive?: boolean }).keepAlive
+  )
+    return agent;
+  let twin = keepAliveAgents.get(agent);
+  if (!twin) {
+    const options = (agent as Agent & { options: AgentOptions }).options;
+    twin = new Agent({ ...options, keepAlive: true, scheduling: "lifo" });
+    keepAliveAgents.set(agent, twin);
+  }
+  return twin;
+}
+
+/** Throttled requests (429) are retried this often, waiting what Retry-After says, as client-go does. */
+const MAX_THROTTLE_RETRIES = 5;
+const MAX_RETRY_AFTER_MS = 10_000;
+
+function retryAfterMs(header: string | string[] | undefined, attempt: number): number {
+  const seconds = Number(Array.isArray(header) ? header[0] : header);
+  const ms = Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : 250 * 2 ** attempt;
+  return Math.min(ms, MAX_RETRY_AFTER_MS);
+}
+
 const PATCH_TYPES = {
   apply: "application/apply-patch+yaml",
   merge: "application/merge-patch+json",
@@ -118,6 +152,7 @@ export class KubeClient {
     const url = new URL(`${this.server}${path}${qs ? `?${qs}` : ""}`);
     const opts: RequestOptions = { method, headers: { accept: options.accept ?? "application/json" } };
     await this.kubeConfig.applyToHTTPSOptions(opts);
+    opts.agent = keepAlive(opts.agent);
     const headers = opts.headers as Record<string, string>;
     if (options.body !== undefined) {
       headers["content-type"] = options.contentType ?? "application/json";
@@ -148,12 +183,26 @@ export class KubeClient {
           : JSON.stringify(options.body);
     const rest: Omit<CallOptions, "body"> = { ...options };
     delete (rest as CallOptions).body;
-    const { status, stream } = await this.raw(method, path, {
-      ...rest,
-      ...(body === undefined ? {} : { body }),
-    });
-    let text = "";
-    for await (const chunk of stream) text += (chunk as Buffer).toString();
+    let attempt = 0;
+    for (;;) {
+      const { status, stream } = await this.raw(method, path, {
+        ...rest,
+        ...(body === undefined ? {} : { body }),
+      });
+      let text = "";
+      for await (const chunk of stream) text += (chunk as Buffer).toString();
+      if (status === 429 && attempt < MAX_THROTTLE_RETRIES && !options.signal?.aborted) {
+        const waitMs = retryAfterMs(stream.headers["retry-after"], attempt++);
+        await sleep(waitMs, undefined, options.signal ? { signal: options.signal } : {}).catch(
+          () => undefined,
+        );
+        continue;
+      }
+      return this.answer(method, path, status, text);
+    }
+  }
+
+  private answer(method: string, path: string, status: number, text: string): unknown {
     const parsed: unknown = text ? safeJson(text) : undefined;
     if (status >= 200 && status < 300) return parsed;
     const st = (parsed ?? {}) as { message?: string; reason?: string };
