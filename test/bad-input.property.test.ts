@@ -58,46 +58,7 @@ const STATUS_TIMEOUT_MS = 20_000;
  * still disagree in exactly this way, so the entry must go when the contract is fixed. Admitted
  * cases are still explained by the operator (Initialized=False/InvalidSpec naming the field).
  */
-const KNOWN_DISAGREEMENTS: Readonly<Record<string, { apiserver: "accepts" | "rejects"; why: string }>> = {
-  // BUG(contract): the CRD only bounds the whole reference (1024); validateProvider also bounds the
-  // name (registry + repository) to 255 like distribution/reference, so the apiserver admits an
-  // object the operator then calls InvalidSpec. Input: spec.image = "a".repeat(256) + ":v1".
-  "image:name-over-255": {
-    apiserver: "accepts",
-    why: "the CRD does not limit the image name to 255 characters",
-  },
-  // BUG(contract): the CRD checks only the length of imagePullSecrets[].name, validateProvider wants a
-  // DNS-1123 subdomain. Input: spec.imagePullSecrets = [{ name: "Bad_Name" }].
-  "pullSecret:invalid-name": {
-    apiserver: "accepts",
-    why: "the CRD does not check imagePullSecrets[].name as a DNS-1123 subdomain",
-  },
-  // BUG(contract): the CRD's reserved-path rule matches the webhook directory with at most one
-  // trailing '/', validateProvider strips them all. Input: mountPath =
-  // "/tmp/k8s-webhook-server/serving-certs//".
-  "mount:reserved-path-extra-slashes": {
-    apiserver: "accepts",
-    why: "the CRD's reserved mountPath rule allows two or more trailing slashes",
-  },
-  // BUG(contract): the CRD limits env names to 253 characters, validateProvider has no limit.
-  // Input: spec.env = [{ name: "A".repeat(254), value: "x" }].
-  "env:name-over-253": {
-    apiserver: "rejects",
-    why: "validateProvider has no length limit for env names",
-  },
-  // BUG(contract): validateProvider does not check extraVolumeMounts[].mountPropagation or
-  // recursiveReadOnly against their enums. Input: mountPropagation: "Sideways".
-  "mount:bad-enum": {
-    apiserver: "rejects",
-    why: "validateProvider does not check mountPropagation/recursiveReadOnly",
-  },
-  // BUG(contract): validateProvider does not check the type of extraVolumeMounts[].readOnly.
-  // Input: readOnly: "yes".
-  "mount:readOnly-wrong-type": {
-    apiserver: "rejects",
-    why: "validateProvider does not check the type of readOnly",
-  },
-};
+const KNOWN_DISAGREEMENTS: Readonly<Record<string, { apiserver: "accepts" | "rejects"; why: string }>> = {};
 
 // ---------------------------------------------------------------------------------------------
 // Generators

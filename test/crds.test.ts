@@ -118,6 +118,28 @@ describe("provider CRDs on a real apiserver", () => {
       /spec.*extraVolumeMounts/,
     ],
     [
+      "an image name over 255 characters",
+      "bad-image-name",
+      { image: `${"a".repeat(256)}:v1` },
+      /spec\.image.*at most 255/,
+    ],
+    [
+      "a pull secret name that is no DNS-1123 subdomain",
+      "bad-pull-secret",
+      { image: "x:v1", imagePullSecrets: [{ name: "Bad_Name" }] },
+      /spec\.imagePullSecrets\[0\]\.name/,
+    ],
+    [
+      "the webhook certificate directory as a mount path, with extra slashes",
+      "bad-mount-path",
+      {
+        image: "x:v1",
+        extraVolumes: [{ name: "v", emptyDir: {} }],
+        extraVolumeMounts: [{ name: "v", mountPath: "/tmp/k8s-webhook-server/serving-certs//" }],
+      },
+      /mountPath.*reserved/,
+    ],
+    [
       "metrics port out of range",
       "bad-port",
       { image: "x:v1", metrics: { disabled: false, port: 70000 } },

@@ -18,11 +18,21 @@ import {
   WEBHOOK_VOLUME_NAME,
   type ProviderKind,
 } from "./constants.ts";
-import { IMAGE_REFERENCE_MAX_LENGTH, IMAGE_REFERENCE_PATTERN } from "./image-reference.ts";
+import {
+  IMAGE_NAME_MAX_LENGTH,
+  IMAGE_NAME_PATTERN,
+  IMAGE_REFERENCE_MAX_LENGTH,
+  IMAGE_REFERENCE_PATTERN,
+} from "./image-reference.ts";
 import {
   DNS1123_LABEL_MAX_LENGTH,
   DNS1123_SUBDOMAIN_MAX_LENGTH,
+  DNS1123_SUBDOMAIN_PATTERN,
+  ENV_NAME_MAX_LENGTH,
   ENV_VAR_NAME_PATTERN,
+  MOUNT_PATH_MAX_LENGTH,
+  MOUNT_PROPAGATION_MODES,
+  RECURSIVE_READ_ONLY_MODES,
 } from "./kube-names.ts";
 import {
   MAX_PORT,
@@ -69,7 +79,6 @@ export interface JsonSchemaProps {
 export const MAX_ENV_ENTRIES = 256;
 export const MAX_EXTRA_VOLUMES = 64;
 export const MAX_EXTRA_VOLUME_MOUNTS = 64;
-export const ENV_NAME_MAX_LENGTH = 253;
 
 type Extra = Omit<JsonSchemaProps, "description" | "type">;
 
@@ -187,10 +196,12 @@ function volumeMountSchema(): JsonSchemaProps {
         `Absolute path within the container at which the volume is mounted; unique within extraVolumeMounts. ${WEBHOOK_CERT_DIR} is reserved for the webhook certificate.`,
         {
           minLength: 1,
+          // Linux's PATH_MAX; bounded so that the CEL rule below fits the cost budget.
+          maxLength: MOUNT_PATH_MAX_LENGTH,
           pattern: "^/",
           "x-kubernetes-validations": [
             {
-              rule: `self != '${WEBHOOK_CERT_DIR}' && self != '${WEBHOOK_CERT_DIR}/'`,
+              rule: `!self.matches('^${WEBHOOK_CERT_DIR}/*$')`,
               message: `${WEBHOOK_CERT_DIR} is reserved for the webhook certificate the operator mounts`,
             },
           ],
@@ -198,10 +209,10 @@ function volumeMountSchema(): JsonSchemaProps {
       ),
       readOnly: boolean("Mounted read-only if true, read-write otherwise (false or unspecified)."),
       recursiveReadOnly: string("Whether read-only mounts are made recursively read-only.", {
-        enum: ["Disabled", "IfPossible", "Enabled"],
+        enum: [...RECURSIVE_READ_ONLY_MODES],
       }),
       mountPropagation: string("How mounts are propagated from the host to the container and back.", {
-        enum: ["None", "HostToContainer", "Bidirectional"],
+        enum: [...MOUNT_PROPAGATION_MODES],
       }),
       subPath: string("Path within the volume from which the container's volume should be mounted."),
       subPathExpr: string(
@@ -270,6 +281,10 @@ export function providerSpecSchema(): JsonSchemaProps {
               message:
                 "must be an image reference of the form [registry[:port]/]repository[:tag][@digest], with a lower-case repository",
             },
+            {
+              rule: `!self.matches('${IMAGE_REFERENCE_PATTERN}') || self.find('${IMAGE_NAME_PATTERN}').size() <= ${IMAGE_NAME_MAX_LENGTH}`,
+              message: `the name ([registry[:port]/]repository) must be at most ${IMAGE_NAME_MAX_LENGTH} characters long`,
+            },
           ],
         },
       ),
@@ -278,7 +293,11 @@ export function providerSpecSchema(): JsonSchemaProps {
         object(
           "A reference to a Secret in the operator's namespace.",
           {
-            name: string("Name of the Secret.", { minLength: 1, maxLength: DNS1123_SUBDOMAIN_MAX_LENGTH }),
+            name: string("Name of the Secret, a DNS-1123 subdomain.", {
+              minLength: 1,
+              maxLength: DNS1123_SUBDOMAIN_MAX_LENGTH,
+              pattern: DNS1123_SUBDOMAIN_PATTERN,
+            }),
           },
           { required: ["name"], "x-kubernetes-map-type": "atomic" },
         ),

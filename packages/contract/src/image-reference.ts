@@ -12,7 +12,9 @@ const PATH_COMPONENT = "[a-z0-9]+(([._]|__|-+)[a-z0-9]+)*";
 const TAG = "[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}";
 const DIGEST = "[A-Za-z][A-Za-z0-9]*([-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,}";
 
-export const IMAGE_REFERENCE_PATTERN = `^(${DOMAIN}/)?${PATH_COMPONENT}(/${PATH_COMPONENT})*(:${TAG})?(@${DIGEST})?$`;
+/** The name: `[registry[:port]/]repository`, the part the 255-character limit applies to. */
+export const IMAGE_NAME_PATTERN = `^(${DOMAIN}/)?${PATH_COMPONENT}(/${PATH_COMPONENT})*`;
+export const IMAGE_REFERENCE_PATTERN = `${IMAGE_NAME_PATTERN}(:${TAG})?(@${DIGEST})?$`;
 
 /** Far above any real reference; bounds the work of the regular expression (and the CRD's CEL cost). */
 export const IMAGE_REFERENCE_MAX_LENGTH = 1024;

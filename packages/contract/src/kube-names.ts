@@ -4,7 +4,16 @@ export const DNS1123_LABEL_MAX_LENGTH = 63;
 export const DNS1123_SUBDOMAIN_MAX_LENGTH = 253;
 
 const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
-const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+/** A string, so that the CRD schema can use the same pattern. */
+export const DNS1123_SUBDOMAIN_PATTERN = "^[a-z0-9]([-a-z0-9]*[a-z0-9])?([.][a-z0-9]([-a-z0-9]*[a-z0-9])?)*$";
+const DNS1123_SUBDOMAIN = new RegExp(DNS1123_SUBDOMAIN_PATTERN);
+/** As the API server limits env names (and the CRD does). */
+export const ENV_NAME_MAX_LENGTH = 253;
+/** Linux's PATH_MAX, the longest mountPath the CRD admits. */
+export const MOUNT_PATH_MAX_LENGTH = 4096;
+/** core/v1 VolumeMount enums. */
+export const MOUNT_PROPAGATION_MODES = ["None", "HostToContainer", "Bidirectional"] as const;
+export const RECURSIVE_READ_ONLY_MODES = ["Disabled", "IfPossible", "Enabled"] as const;
 /**
  * `IsEnvVarName`: what every API server accepts (newer ones accept more, older ones do not).
  * A string, so that the CRD schema can use the same pattern (it is valid in RE2 and ECMAScript).

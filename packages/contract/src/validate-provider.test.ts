@@ -163,6 +163,32 @@ void describe("validateProvider rejects", () => {
       want: [["spec.env[0].name", "Invalid"]],
     },
     {
+      name: "an env name over 253 characters",
+      provider: provider({ image: IMAGE, env: [{ name: "A".repeat(254), value: "x" }] }),
+      want: [["spec.env[0].name", "NameTooLong"]],
+    },
+    {
+      name: "volume mount enums and readOnly of the wrong type",
+      provider: provider({
+        image: IMAGE,
+        extraVolumes: [{ name: "v", emptyDir: {} }],
+        extraVolumeMounts: [
+          {
+            name: "v",
+            mountPath: "/v",
+            readOnly: "yes",
+            mountPropagation: "Sideways",
+            recursiveReadOnly: "Maybe",
+          },
+        ],
+      }),
+      want: [
+        ["spec.extraVolumeMounts[0].readOnly", "InvalidType"],
+        ["spec.extraVolumeMounts[0].mountPropagation", "NotSupported"],
+        ["spec.extraVolumeMounts[0].recursiveReadOnly", "NotSupported"],
+      ],
+    },
+    {
       name: "an env value from the downward API",
       provider: provider({ image: IMAGE, env: [{ name: "A", valueFrom: { fieldRef: { fieldPath: "x" } } }] }),
       want: [["spec.env[0].valueFrom", "NotSupported"]],

@@ -10,7 +10,16 @@ import {
   type ProviderKind,
 } from "./constants.ts";
 import { parseImageReference } from "./image-reference.ts";
-import { DNS1123_LABEL_MAX_LENGTH, isDns1123Label, isDns1123Subdomain, isEnvVarName } from "./kube-names.ts";
+import {
+  DNS1123_LABEL_MAX_LENGTH,
+  ENV_NAME_MAX_LENGTH,
+  MOUNT_PATH_MAX_LENGTH,
+  MOUNT_PROPAGATION_MODES,
+  RECURSIVE_READ_ONLY_MODES,
+  isDns1123Label,
+  isDns1123Subdomain,
+  isEnvVarName,
+} from "./kube-names.ts";
 
 /** One thing wrong with a provider object; `message` names the field and the value. */
 export interface FieldProblem {
@@ -221,6 +230,14 @@ function checkEnv(add: Add, env: unknown): void {
           name,
         );
       }
+      if (name.length > ENV_NAME_MAX_LENGTH) {
+        add(
+          `${path}.name`,
+          "NameTooLong",
+          `is ${name.length} characters long, at most ${ENV_NAME_MAX_LENGTH} are allowed`,
+          name,
+        );
+      }
       if (RESERVED_ENV_NAMES.includes(name)) {
         add(
           `${path}.name`,
@@ -282,8 +299,20 @@ function checkVolumes(add: Add, volumes: unknown, mounts: unknown): void {
         name,
       );
     }
+    if (item.readOnly !== undefined && typeof item.readOnly !== "boolean")
+      add(`${path}.readOnly`, "InvalidType", `must be a boolean, ${gotValue(item.readOnly)}`, item.readOnly);
+    checkEnum(add, `${path}.mountPropagation`, item.mountPropagation, MOUNT_PROPAGATION_MODES);
+    checkEnum(add, `${path}.recursiveReadOnly`, item.recursiveReadOnly, RECURSIVE_READ_ONLY_MODES);
     const mountPath = requireString(add, `${path}.mountPath`, item.mountPath);
     if (mountPath === undefined) return;
+    if (mountPath.length > MOUNT_PATH_MAX_LENGTH) {
+      add(
+        `${path}.mountPath`,
+        "Invalid",
+        `is ${mountPath.length} characters long, at most ${MOUNT_PATH_MAX_LENGTH} are allowed`,
+        mountPath,
+      );
+    }
     if (!mountPath.startsWith("/")) {
       add(`${path}.mountPath`, "Invalid", `${show(mountPath)} must be an absolute path`, mountPath);
     }
@@ -297,6 +326,12 @@ function checkVolumes(add: Add, volumes: unknown, mounts: unknown): void {
     }
     trackUnique(add, mountPaths, `${path}.mountPath`, mountPath);
   });
+}
+
+function checkEnum(add: Add, path: string, value: unknown, allowed: readonly string[]): void {
+  if (value === undefined) return;
+  if (typeof value !== "string" || !allowed.includes(value))
+    add(path, "NotSupported", `${show(value)} is not supported: use one of ${allowed.join(", ")}`, value);
 }
 
 function checkTopology(add: Add, constraints: unknown): void {

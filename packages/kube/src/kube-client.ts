@@ -116,6 +116,8 @@ export class KubeClient {
   readonly kubeConfig: KubeConfig;
   private readonly onRequest: RequestCounter | undefined;
   private readonly timeoutMs: number;
+  private readonly options: KubeClientOptions;
+  private writeGuard: ((method: string, path: string) => void) | undefined;
 
   private constructor(kc: KubeConfig, options: KubeClientOptions) {
     const cluster = kc.getCurrentCluster();
@@ -124,6 +126,17 @@ export class KubeClient {
     this.server = cluster.server.replace(/\/$/, "");
     this.onRequest = options.onRequest;
     this.timeoutMs = options.timeoutMs ?? 30_000;
+    this.options = options;
+  }
+
+  /**
+   * The same client, except that `guard` runs before every request that is not a GET and may
+   * throw to stop it from being sent: a fence, e.g. for a leader that may have lost its lease.
+   */
+  withWriteGuard(guard: (method: string, path: string) => void): KubeClient {
+    const guarded = new KubeClient(this.kubeConfig, this.options);
+    guarded.writeGuard = guard;
+    return guarded;
   }
 
   static create(options: KubeClientOptions = {}): KubeClient {
@@ -147,6 +160,7 @@ export class KubeClient {
     path: string,
     options: Omit<CallOptions, "body"> & { body?: string } = {},
   ): Promise<{ status: number; stream: import("node:http").IncomingMessage }> {
+    if (method !== "GET") this.writeGuard?.(method, path);
     const query = options.query ?? {};
     const qs = new URLSearchParams(query).toString();
     const url = new URL(`${this.server}${path}${qs ? `?${qs}` : ""}`);

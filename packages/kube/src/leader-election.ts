@@ -10,8 +10,11 @@ export interface LeaderElectionOptions {
   namespace: string;
   name: string;
   identity: string;
+  /** How long others wait after the last renewal before they take over; default 15. */
   leaseDurationSeconds?: number;
+  /** How long the leader keeps leading without a successful renewal; default 2/3 of the lease duration (10 of 15). */
   renewDeadlineSeconds?: number;
+  /** Time between attempts; default 2/15 of the lease duration (2 of 15). */
   retryPeriodSeconds?: number;
 }
 
@@ -52,8 +55,22 @@ export class LeaderElector {
     log: LeaderElectionLogger,
     callbacks: { onStartedLeading: () => void; onStoppedLeading: () => void },
   ) {
+    // client-go's defaults (15/10/2 s) scaled to the lease duration, so a short lease does not
+    // leave a renew deadline longer than the lease that others honour.
+    const lease = options.leaseDurationSeconds ?? 15;
+    const renewDeadline = options.renewDeadlineSeconds ?? (lease * 2) / 3;
+    const retryPeriod = options.retryPeriodSeconds ?? (lease * 2) / 15;
+    if (!(renewDeadline < lease) || !(retryPeriod < renewDeadline))
+      throw new Error(
+        `leader election needs retry period < renew deadline < lease duration, got ${retryPeriod} s, ${renewDeadline} s, ${lease} s`,
+      );
     this.client = client;
-    this.options = options;
+    this.options = {
+      ...options,
+      leaseDurationSeconds: lease,
+      renewDeadlineSeconds: renewDeadline,
+      retryPeriodSeconds: retryPeriod,
+    };
     this.log = log;
     this.callbacks = callbacks;
     this.leaseRef = {
@@ -64,8 +81,17 @@ export class LeaderElector {
     };
   }
 
+  /**
+   * True while this process holds the lease by its own clock: leading, and the last successful
+   * renewal started less than the renew deadline ago. A process that was paused (SIGSTOP, a long
+   * GC) is no leader from the moment it resumes, before its next renewal attempt can tell it so.
+   */
   isLeader(): boolean {
-    return this.leading;
+    return this.leading && Date.now() - this.lastRenew < this.renewDeadlineMs;
+  }
+
+  private get renewDeadlineMs(): number {
+    return this.options.renewDeadlineSeconds! * 1000;
   }
 
   start(): void {
@@ -73,15 +99,17 @@ export class LeaderElector {
   }
 
   private get durationMs(): number {
-    return (this.options.leaseDurationSeconds ?? 15) * 1000;
+    return this.options.leaseDurationSeconds! * 1000;
   }
 
   private async tick(): Promise<void> {
     if (this.stopped) return;
     try {
+      // The lease is valid from when the renewal was sent, not from when its answer came.
+      const attemptedAt = Date.now();
       const ok = await this.tryAcquireOrRenew();
       if (ok) {
-        this.lastRenew = Date.now();
+        this.lastRenew = attemptedAt;
         if (!this.leading) {
           this.leading = true;
           this.log.info("leader election won", {
@@ -94,7 +122,7 @@ export class LeaderElector {
     } catch (err) {
       this.log.error("cannot renew leader lease", { error: err });
     }
-    if (this.leading && Date.now() - this.lastRenew > (this.options.renewDeadlineSeconds ?? 10) * 1000) {
+    if (this.leading && Date.now() - this.lastRenew > this.renewDeadlineMs) {
       this.leading = false;
       this.log.error("leader lease lost: renewal failed past the renew deadline", {
         lease: this.options.name,
@@ -102,7 +130,7 @@ export class LeaderElector {
       this.callbacks.onStoppedLeading();
     }
     if (!this.stopped)
-      this.timer = setTimeout(() => void this.tick(), (this.options.retryPeriodSeconds ?? 2) * 1000);
+      this.timer = setTimeout(() => void this.tick(), this.options.retryPeriodSeconds! * 1000);
   }
 
   private async tryAcquireOrRenew(): Promise<boolean> {
@@ -144,6 +172,10 @@ export class LeaderElector {
     if (holder && holder !== this.options.identity && !expired) {
       if (this.leading) {
         this.leading = false;
+        this.log.error("leader lease lost: another replica holds it", {
+          lease: this.options.name,
+          holder,
+        });
         this.callbacks.onStoppedLeading();
       }
       return false;

@@ -154,6 +154,12 @@ export function createOperatorMetrics(registry = new Registry()) {
         "Applies skipped because the live object already matched, by kind of object.",
       ),
     ),
+    writesFenced: registry.register(
+      new Counter(
+        "openmcp_writes_fenced_total",
+        "Writes not sent because this replica no longer held the leader lease by its own clock.",
+      ),
+    ),
     providerReady: registry.register(
       new Gauge(
         "openmcp_provider_ready",

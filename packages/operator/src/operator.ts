@@ -35,7 +35,18 @@ export async function startOperator(options: OperatorOptions, log: Logger): Prom
     ...(options.kubeconfig ? { kubeconfig: options.kubeconfig } : {}),
     onRequest: (verb, _path, status) => metrics.apiRequests.inc({ verb, code: String(status) }),
   });
-  const controller = new ProviderController(client, log, metrics, {
+  let elector: LeaderElector | undefined;
+  // With leader election every write of the controllers is fenced: a leader that was paused past
+  // its lease writes nothing after it resumes, even before its elector notices the loss.
+  const controllerClient = options.leaderElect
+    ? client.withWriteGuard((method, path) => {
+        if (!elector?.isLeader()) {
+          metrics.writesFenced.inc({});
+          throw new Error(`not sending ${method} ${path}: this replica does not hold the leader lease`);
+        }
+      })
+    : client;
+  const controller = new ProviderController(controllerClient, log, metrics, {
     ...options,
     fieldManager: FIELD_MANAGER_OPERATOR,
     workers: options.workers ?? 4,
@@ -59,7 +70,6 @@ export async function startOperator(options: OperatorOptions, log: Logger): Prom
   ready = true;
   log.info("caches synced", { namespace: options.namespace, environment: options.environment });
 
-  let elector: LeaderElector | undefined;
   if (options.leaderElect) {
     elector = new LeaderElector(
       client,

@@ -187,7 +187,12 @@ export async function invariantViolations(
       problems.push(
         `${what}: status.observedGeneration ${String(status?.observedGeneration)} is not generation ${String(p.metadata.generation)}`,
       );
-    if (status?.phase !== "Ready") problems.push(`${what}: phase ${String(status?.phase)}, want Ready`);
+    if (status?.phase !== "Ready") {
+      const conditions = (status?.conditions ?? [])
+        .map((c) => `${c.type}=${c.status}/${c.reason}`)
+        .join(", ");
+      problems.push(`${what}: phase ${String(status?.phase)}, want Ready (conditions: ${conditions})`);
+    }
     if (condition(p, "Ready")?.status !== "True") problems.push(`${what}: Ready is not True`);
     if (status?.runningImage !== image || status.initializedImage !== image)
       problems.push(
