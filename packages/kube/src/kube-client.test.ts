@@ -133,6 +133,58 @@ describe("KubeClient and Informer against a real apiserver", () => {
   });
 });
 
+describe("Informer when its resourceVersion is compacted away (410 Gone)", () => {
+  let cp: ControlPlane;
+  before(async () => {
+    // No watch cache for ConfigMaps, and etcd compacted every 2 s: a watch that resumes from an old
+    // resourceVersion gets 410 Gone from etcd itself.
+    cp = await startControlPlane({
+      apiserverArgs: ["--etcd-compaction-interval=2s", "--watch-cache-sizes=configmaps#0"],
+    });
+  });
+  after(async () => {
+    await cp?.stop();
+  });
+
+  it("relists and catches up on what changed while it was cut off, deletions included", async () => {
+    const admin = KubeClient.create({ kubeconfig: cp.kubeconfigPath });
+    const ref = { apiVersion: "v1", kind: "ConfigMap", namespace: "default" };
+    const configMap = (name: string, v: string) => ({
+      apiVersion: "v1",
+      kind: "ConfigMap",
+      metadata: { name, namespace: "default" },
+      data: { v },
+    });
+    await admin.apply(configMap("kept", "0"), "t");
+    await admin.apply(configMap("gone", "0"), "t");
+    const events: string[] = [];
+    const proxy = await startTcpProxy({ port: Number(new URL(cp.server).port) });
+    const viaProxy = KubeClient.create({ kubeconfig: kubeconfigThrough(cp.kubeconfigYaml, proxy) });
+    const informer = new Informer<ConfigMap>(viaProxy, ref, {
+      onEvent: (type, obj) => events.push(`${type} ${obj.metadata.name ?? ""}`),
+    });
+    try {
+      await informer.start();
+      proxy.setRefusing(true);
+      proxy.cutAll();
+      for (let i = 1; i <= 20; i++) await admin.apply(configMap("kept", String(i)), "t");
+      await admin.delete({ ...ref, name: "gone" });
+      // Two compaction periods, so the informer's resourceVersion is gone from etcd.
+      await new Promise((r) => setTimeout(r, 6000));
+      proxy.setRefusing(false);
+      await eventually(
+        "the cache caught up",
+        () => informer.get("kept", "default")?.data?.v === "20" && !informer.get("gone", "default"),
+      );
+      assert.ok(informer.stats.relists410 >= 1, `relisted after 410: ${JSON.stringify(informer.stats)}`);
+      assert.ok(events.includes("deleted gone"), events.join(", "));
+    } finally {
+      await informer.stop();
+      await proxy.close();
+    }
+  });
+});
+
 describe("KubeClient under API Priority and Fairness that rejects (429)", () => {
   let cp: ControlPlane;
   before(async () => {
