@@ -368,6 +368,12 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
           "--concurrent-deployment-syncs=10",
           "--concurrent-replicaset-syncs=10",
           "--concurrent-gc-syncs=20",
+          // Fault tests pause etcd or the apiserver for tens of seconds, which stops kwok's node
+          // heartbeats; fake nodes must not be declared NotReady (and their pods evicted) for it.
+          "--node-monitor-grace-period=2m",
+          // The default 20 qps throttles the Job and Deployment pipeline with hundreds of providers.
+          "--kube-api-qps=100",
+          "--kube-api-burst=200",
           "--v=0",
         ],
       });
