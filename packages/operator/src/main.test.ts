@@ -2,6 +2,7 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
+import { parseProviderClusterRoles } from "./main.ts";
 
 const MAIN = fileURLToPath(new URL("./main.ts", import.meta.url));
 
@@ -56,6 +57,12 @@ describe("openmcp-operator command line", () => {
       { POD_NAMESPACE: "x" },
       /invalid value "0" for --workers/,
     ],
+    [
+      "a provider ClusterRole for an unknown kind",
+      ["run", "--environment=live", "--provider-cluster-role=Provider=admin"],
+      { POD_NAMESPACE: "x" },
+      /unknown kind "Provider", want ClusterProvider, ServiceProvider, PlatformService/,
+    ],
   ];
   for (const [what, args, env, message] of failures) {
     it(`refuses ${what} with exit code 2 and names the problem`, () => {
@@ -76,4 +83,27 @@ current-context: x
     assert.equal(r.code, 1);
     assert.match(r.stderr, /cannot install CRD .*ECONNREFUSED/);
   });
+});
+
+describe("parseProviderClusterRoles", () => {
+  it("takes one role for every kind", () =>
+    assert.deepEqual(parseProviderClusterRoles("cluster-admin"), {
+      ClusterProvider: "cluster-admin",
+      ServiceProvider: "cluster-admin",
+      PlatformService: "cluster-admin",
+    }));
+  it("takes roles per kind, the others keeping the default", () =>
+    assert.deepEqual(parseProviderClusterRoles("ServiceProvider=openmcp:service-provider"), {
+      ServiceProvider: "openmcp:service-provider",
+    }));
+  it("lets a kind override the role for every kind", () =>
+    assert.deepEqual(parseProviderClusterRoles("admin, PlatformService=platform-admin"), {
+      ClusterProvider: "admin",
+      ServiceProvider: "admin",
+      PlatformService: "platform-admin",
+    }));
+  for (const bad of ["", "ServiceProvider=", "a,b", "a b"]) {
+    it(`refuses ${JSON.stringify(bad)}`, () =>
+      assert.throws(() => parseProviderClusterRoles(bad), /invalid value .* for --provider-cluster-role/));
+  }
 });

@@ -1,4 +1,5 @@
 import { parseArgs } from "node:util";
+import { PROVIDER_KINDS, type ProviderKind } from "@openmcp-ts/contract";
 import { KubeClient } from "@openmcp-ts/kube";
 import { installCrds } from "./install-crds.ts";
 import { createLogger, parseLogLevel, type Logger } from "@openmcp-ts/kube";
@@ -25,7 +26,9 @@ Flags (run):
   --health-probe-bind-address ADDR   /healthz and /readyz (default :8081; 0 = off)
   --workers N                        concurrent reconciles per kind (default 4)
   --pod-security restricted|none     security context of provider pods (default restricted)
-  --provider-cluster-role NAME       ClusterRole bound to provider service accounts (default cluster-admin)
+  --provider-cluster-role ROLES      ClusterRole bound to provider service accounts: NAME for every kind,
+                                     and/or KIND=NAME per kind, comma-separated, e.g.
+                                     cluster-admin,ServiceProvider=openmcp-service-provider (default cluster-admin)
   --max-init-attempts N              failed init Jobs before the provider is Stalled (default 5)
   --init-backoff-limit N             pod retries within one init Job (default 4, as the reference)
   --leader-elect-lease-duration S    seconds a leader's lease is valid without renewal (default 15)
@@ -74,6 +77,31 @@ function nonNegativeInt(value: string, flag: string): number {
   if (!Number.isInteger(n) || n < 0)
     throw new UsageError(`invalid value "${value}" for ${flag}: must be a whole number ≥ 0`);
   return n;
+}
+
+/** `NAME` for every kind and/or `Kind=NAME` per kind, comma-separated. */
+export function parseProviderClusterRoles(value: string): Partial<Record<ProviderKind, string>> {
+  const flag = "--provider-cluster-role";
+  const roles: Partial<Record<ProviderKind, string>> = {};
+  let fallback: string | undefined;
+  for (const item of value.split(",").map((s) => s.trim())) {
+    const [kind, role] = item.includes("=") ? item.split("=", 2) : [undefined, item];
+    if (!role || /[=\s/]/.test(role))
+      throw new UsageError(`invalid value "${value}" for ${flag}: "${item}" names no ClusterRole`);
+    if (kind === undefined) {
+      if (fallback !== undefined)
+        throw new UsageError(`invalid value "${value}" for ${flag}: more than one role for every kind`);
+      fallback = role;
+    } else if ((PROVIDER_KINDS as readonly string[]).includes(kind)) {
+      roles[kind as ProviderKind] = role;
+    } else {
+      throw new UsageError(
+        `invalid value "${value}" for ${flag}: unknown kind "${kind}", want ${PROVIDER_KINDS.join(", ")}`,
+      );
+    }
+  }
+  if (fallback === undefined) return roles;
+  return Object.fromEntries(PROVIDER_KINDS.map((k) => [k, roles[k] ?? fallback]));
 }
 
 export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
@@ -131,7 +159,9 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
         metricsBindAddress: values["metrics-bind-address"],
         healthProbeBindAddress: values["health-probe-bind-address"],
         securityContext: values["pod-security"],
-        ...(values["provider-cluster-role"] ? { providerClusterRole: values["provider-cluster-role"] } : {}),
+        ...(values["provider-cluster-role"]
+          ? { providerClusterRoles: parseProviderClusterRoles(values["provider-cluster-role"]) }
+          : {}),
         maxInitAttempts: positiveInt(values["max-init-attempts"], "--max-init-attempts"),
         initJobBackoffLimit: nonNegativeInt(values["init-backoff-limit"], "--init-backoff-limit"),
         leaseDurationSeconds: positiveInt(

@@ -46,7 +46,8 @@ export interface ProviderControllerOptions {
   /** Concurrent reconciles per kind. */
   workers: number;
   securityContext?: RenderContext["securityContext"];
-  providerClusterRole?: string;
+  /** ClusterRole bound to the providers' ServiceAccounts, per kind; cluster-admin where absent (parity). */
+  providerClusterRoles?: Partial<Record<ProviderKind, string>>;
   maxInitAttempts?: number;
   initJobBackoffLimit?: number;
   initBackoffBaseMs?: number;
@@ -317,8 +318,8 @@ export class ProviderController {
         webhookSecretPresent:
           this.webhookSecrets?.get(names.webhookSecret, this.options.namespace) !== undefined,
         ...(this.options.securityContext ? { securityContext: this.options.securityContext } : {}),
-        ...(this.options.providerClusterRole
-          ? { providerClusterRole: this.options.providerClusterRole }
+        ...(this.options.providerClusterRoles?.[kind]
+          ? { providerClusterRole: this.options.providerClusterRoles[kind] }
           : {}),
         ...(this.options.initJobBackoffLimit !== undefined
           ? { initJobBackoffLimit: this.options.initJobBackoffLimit }
