@@ -10,6 +10,7 @@ import { fileURLToPath } from "node:url";
 import { API_VERSION, type Provider } from "@openmcp-ts/contract";
 import { startOperatorHarness, type OperatorHarness } from "@openmcp-ts/operator/test-harness";
 import { INIT_BEHAVIOR_ENV, RUN_BEHAVIOR_ENV } from "@openmcp-ts/testenv";
+import { kubeconfigSecrets } from "./kubeconfig-file.ts";
 
 const ENTRY = fileURLToPath(new URL("../dist/index.mjs", import.meta.url));
 const POST = fileURLToPath(new URL("../dist/post.mjs", import.meta.url));
@@ -206,7 +207,17 @@ describe("the action on a real cluster with the operator running", () => {
     assert.equal(success?.body.log_url, runUrl);
     assert.equal(r.outputs["github-deployment-id"], "17");
     assert.match(r.stdout, new RegExp(`::add-mask::${token}`), "masks the token");
-    assert.equal(r.stdout.split(token).length, 2, "the token appears only in the mask command");
+    // Every credential (the token and the kubeconfig's key, certificate and CA data) shows up only
+    // in its ::add-mask:: command, and never in the job summary.
+    for (const secret of [token, ...kubeconfigSecrets(kubeconfig, kubeconfig)]) {
+      const lines = r.stdout.split("\n").filter((l) => l.includes(secret));
+      assert.deepEqual(
+        lines.map((l) => l.startsWith("::add-mask::")),
+        [true],
+        `${secret.slice(0, 12)}… is masked once and printed nowhere else`,
+      );
+      assert.ok(!r.summary.includes(secret), "no credential in the summary");
+    }
   });
 
   it("deploys even when the token may not create GitHub Deployments, warning what failed", async () => {
