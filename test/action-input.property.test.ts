@@ -28,7 +28,7 @@ import { decodeKubeconfig, kubeconfigSecrets } from "../packages/action/src/kube
  * input is either accepted (and then valid) or rejected with an Error that names it.
  *
  * Reproduce with PROPERTY_SEED=<seed> (fast-check prints it on failure); explore with
- * PROPERTY_SEED=$RANDOM PROPERTY_RUNS=1000. Known bugs are `todo` tests whose name starts with BUG.
+ * PROPERTY_SEED=$RANDOM PROPERTY_RUNS=1000.
  */
 
 const SEED = Number(process.env.PROPERTY_SEED ?? 20268);
@@ -122,9 +122,6 @@ const anyEnv = fc.record(
 
 /** Every message must say which input (or runner variable) is wrong. */
 const NAMES_AN_INPUT = /input "(mode|kind|tag|image|wait|timeout)"|GITHUB_REF|GITHUB_REPOSITORY/;
-// BUG (see the todo tests below): an invalid image composed from `image`/`tag`/GITHUB_REF only quotes
-// the composed reference and does not say which input it came from. Tolerated here, named there.
-const COMPOSED_IMAGE = /^image ".*" is not a valid image reference: \S/s;
 
 describe("parseInputs (property)", () => {
   it("returns valid inputs or throws an Error that names the input", () => {
@@ -133,10 +130,7 @@ describe("parseInputs (property)", () => {
         const err = thrown(() => parseInputs(env));
         if (err !== undefined) {
           assertPlainError(err);
-          assert.ok(
-            NAMES_AN_INPUT.test(err.message) || COMPOSED_IMAGE.test(err.message),
-            `names no input: ${err.message}`,
-          );
+          assert.ok(NAMES_AN_INPUT.test(err.message), `names no input: ${err.message}`);
           return;
         }
         const inputs = parseInputs(env);
@@ -256,13 +250,7 @@ describe("parseInputs (property)", () => {
         const err = thrown(() => parseInputs({ ...good, [`INPUT_${name.toUpperCase()}`]: v }));
         assertPlainError(err);
         if (name === "tag" || name === "image") {
-          // BUG (tolerated, see the todo tests): the message quotes the composed image, not the input.
-          const quoted = JSON.stringify(v.trim()).slice(1, -1);
-          assert.ok(
-            err.message.includes(`input "${name}"`) ||
-              (COMPOSED_IMAGE.test(err.message) && err.message.includes(quoted)),
-            err.message,
-          );
+          assert.ok(err.message.includes(`input "${name}"`), err.message);
         } else {
           assert.ok(err.message.startsWith(`input "${name}" is `), err.message);
         }
@@ -271,34 +259,25 @@ describe("parseInputs (property)", () => {
     );
   });
 
-  // BUG: an image input that has a tag but is otherwise invalid (upper case) is taken for one
-  // without a tag: on a branch the error blames the empty "tag" input; with a tag the tag is
-  // appended a second time. The message should name input "image" and say "lower case".
-  it(
-    "BUG: an invalid image with a tag is reported as a missing tag",
-    { todo: 'BUG: parseInputs blames input "tag" for an upper-case image input' },
-    () => {
-      for (const env of [
-        { INPUT_IMAGE: "ghcr.io/Acme/foo:v1", GITHUB_REF: "refs/heads/main" },
-        { INPUT_IMAGE: "ghcr.io/Acme/foo:v1", INPUT_TAG: "v2", GITHUB_REF: "refs/heads/main" },
-      ]) {
-        assert.throws(() => parseInputs(env), /input "image".*lower case/);
-      }
-    },
-  );
+  // Was a bug: an upper-case image input with a tag was taken for one without a tag, and the error
+  // blamed the empty "tag" input (or appended the tag a second time).
+  it("an invalid image input is reported as such, not as a missing tag", () => {
+    for (const env of [
+      { INPUT_IMAGE: "ghcr.io/Acme/foo:v1", GITHUB_REF: "refs/heads/main" },
+      { INPUT_IMAGE: "ghcr.io/Acme/foo:v1", INPUT_TAG: "v2", GITHUB_REF: "refs/heads/main" },
+    ]) {
+      assert.throws(() => parseInputs(env), /input "image".*lower case/);
+    }
+  });
 
-  // BUG: a git tag that is not a valid image tag (git allows "+") fails with a message that names
-  // neither GITHUB_REF nor input "tag": `image "ghcr.io/acme/foo:v1.0+build" is not a valid …`.
-  it(
-    "BUG: an invalid tag from GITHUB_REF is not traced back to the ref",
-    { todo: "BUG: parseInputs does not say that the bad tag came from GITHUB_REF" },
-    () => {
-      assert.throws(
-        () => parseInputs({ GITHUB_REPOSITORY: "acme/foo", GITHUB_REF: "refs/tags/v1.0+build" }),
-        /GITHUB_REF|input "tag"/,
-      );
-    },
-  );
+  // Was a bug: a git tag that is no valid image tag (git allows "+") failed with a message naming
+  // neither GITHUB_REF nor input "tag".
+  it("an invalid tag from GITHUB_REF is traced back to the ref", () => {
+    assert.throws(
+      () => parseInputs({ GITHUB_REPOSITORY: "acme/foo", GITHUB_REF: "refs/tags/v1.0+build" }),
+      /GITHUB_REF|input "tag"/,
+    );
+  });
 });
 
 describe("parseDuration (property)", () => {
@@ -900,9 +879,8 @@ describe("kubeconfig input (property)", () => {
     );
   });
 
-  // BUG: kubeconfigSecrets finds credentials only as `key: value` at the start of a line, with the
-  // value up to the first space, comma or double quote. Each kubeconfig below is valid (client-node
-  // loads it) and its secret is not in the returned list, so the action would not mask it.
+  // Were bugs when kubeconfigSecrets scanned lines for `key: value`: each kubeconfig below is valid
+  // (client-node loads it) and its secret was not found, so the action would not have masked it.
   const NOT_MASKED: { name: string; text: string; secret: string }[] = [
     {
       name: "flow-style YAML",
@@ -945,23 +923,19 @@ describe("kubeconfig input (property)", () => {
       secret: "ya29.s3cr3t-access-token",
     },
   ];
-  it("the kubeconfigs of the known bugs are valid and hold their secret", () => {
+  it("the kubeconfigs of the former bugs are valid and hold their secret", () => {
     for (const c of NOT_MASKED) {
       const decoded = decodeKubeconfig(c.text);
       assert.ok(JSON.stringify(parse(decoded)).includes(JSON.stringify(c.secret)), c.name);
     }
   });
   for (const c of NOT_MASKED) {
-    it(
-      `BUG: not masked: ${c.name}`,
-      { todo: `BUG: kubeconfigSecrets misses it: ${JSON.stringify(c.text)}` },
-      () => {
-        const decoded = decodeKubeconfig(c.text);
-        assert.ok(
-          kubeconfigSecrets(c.text, decoded).includes(c.secret),
-          `${JSON.stringify(c.secret)} not masked`,
-        );
-      },
-    );
+    it(`masks the secret of ${c.name}`, () => {
+      const decoded = decodeKubeconfig(c.text);
+      assert.ok(
+        kubeconfigSecrets(c.text, decoded).includes(c.secret),
+        `${JSON.stringify(c.secret)} not masked`,
+      );
+    });
   }
 });

@@ -470,17 +470,12 @@ describe("defineProvider main with generated argv (property)", () => {
     );
   });
 
-  // BUG: without --kubeconfig and KUBECONFIG, outside a cluster (no KUBERNETES_SERVICE_HOST), the SDK
-  // builds an in-cluster client for "https://undefined:undefined" and calls init with it; a real init
-  // then fails with "getaddrinfo ENOTFOUND undefined". It should exit 1 before init, saying that
-  // there is no kubeconfig and no in-cluster service account. (The cause is KubeClient.create({}):
-  // client-node's loadFromCluster does not check KUBERNETES_SERVICE_HOST/PORT.)
+  // Was a bug: without --kubeconfig and KUBECONFIG, outside a cluster, the SDK built an in-cluster
+  // client for "https://undefined:undefined" (client-node's loadFromCluster does not check
+  // KUBERNETES_SERVICE_HOST) and called init with it.
   it(
-    "BUG: without a kubeconfig outside a cluster, init is called with a client for https://undefined:undefined",
-    {
-      todo: "BUG: main [init --environment=dev --provider-name=p] with {} calls init instead of exiting 1 naming the kubeconfig",
-      skip: process.env.KUBERNETES_SERVICE_HOST ? "running inside a cluster" : false,
-    },
+    "without a kubeconfig outside a cluster, exits 1 before init, naming what is missing",
+    { skip: process.env.KUBERNETES_SERVICE_HOST ? "running inside a cluster" : false },
     async () => {
       const io = capture();
       const { main, calls } = recordingProvider();

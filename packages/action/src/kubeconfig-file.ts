@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { parse } from "yaml";
 
 /** The name under which the main step tells the post step where the kubeconfig is. */
 export const STATE_KUBECONFIG_PATH = "kubeconfig-path";
@@ -16,13 +17,58 @@ export function decodeKubeconfig(input: string): string {
   );
 }
 
-/** Values that must never appear in logs: the raw input and every credential field of the kubeconfig. */
+/** Kubeconfig fields whose values are credentials (users[].user, clusters[].cluster, auth-provider config). */
+const CREDENTIAL_FIELDS = new Set([
+  "client-key-data",
+  "client-certificate-data",
+  "certificate-authority-data",
+  "token",
+  "password",
+  "id-token",
+  "refresh-token",
+  "client-secret",
+  "access-token",
+]);
+
+/** Credential values found in a parsed kubeconfig: the fields above, auth-provider config and exec env values. */
+function collectCredentials(node: unknown, parentKey: string, into: Set<string>): void {
+  if (Array.isArray(node)) {
+    for (const item of node) collectCredentials(item, parentKey, into);
+    return;
+  }
+  if (typeof node !== "object" || node === null) return;
+  for (const [key, value] of Object.entries(node)) {
+    const secretHere =
+      CREDENTIAL_FIELDS.has(key) ||
+      (parentKey === "config" && key !== "expiry") ||
+      (parentKey === "env" && key === "value");
+    if (secretHere && typeof value === "string") into.add(value);
+    else collectCredentials(value, key, into);
+  }
+}
+
+/**
+ * Values that must never appear in logs: the raw input and every credential in the kubeconfig,
+ * found by parsing it (block or flow YAML, JSON, any quoting) and, for text that does not parse,
+ * by a line scan. Multi-line values are masked line by line, as the runner needs.
+ */
 export function kubeconfigSecrets(input: string, text: string): string[] {
+  const found = new Set<string>();
+  if (!text.includes(input.trim())) found.add(input.trim());
+  try {
+    collectCredentials(parse(text) as unknown, "", found);
+  } catch {
+    const field =
+      /^\s*(?:-\s*)?"?(client-key-data|client-certificate-data|certificate-authority-data|token|password|id-token|refresh-token|client-secret|access-token)"?\s*:\s*["']?([^"'\s]+)["']?/gm;
+    for (const m of text.matchAll(field)) if (m[2]) found.add(m[2]);
+  }
   const secrets = new Set<string>();
-  if (!text.includes(input.trim())) secrets.add(input.trim());
-  const field =
-    /^\s*(?:-\s*)?"?(client-key-data|client-certificate-data|certificate-authority-data|token|password|id-token|refresh-token|client-secret)"?\s*:\s*"?([^"\s,]+)"?/gm;
-  for (const m of text.matchAll(field)) if (m[2] && m[2].length >= 4) secrets.add(m[2]);
+  for (const value of found) {
+    for (const line of [value, ...value.split(/\r?\n/)]) {
+      const trimmed = line.trim();
+      if (trimmed.length >= 4) secrets.add(trimmed);
+    }
+  }
   return [...secrets];
 }
 

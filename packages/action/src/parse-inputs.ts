@@ -47,11 +47,23 @@ export function parseInputs(env: Env): ActionInputs {
       `input "kind" is ${JSON.stringify(kind)}: it must be one of ${PROVIDER_KINDS.join(", ")}`,
     );
 
-  let image = getInput(env, "image");
+  const imageInput = getInput(env, "image");
+  if (imageInput) {
+    const parsed = parseImageReference(imageInput);
+    if (!parsed.ok)
+      throw new Error(
+        `input "image" is ${JSON.stringify(imageInput)}: not a valid image reference: ${parsed.error}`,
+      );
+  }
+  let image = imageInput;
   if (!image || !hasTagOrDigest(image)) {
     let tag = getInput(env, "tag");
+    let tagSource = 'input "tag"';
     const ref = env.GITHUB_REF ?? "";
-    if (!tag && ref.startsWith("refs/tags/")) tag = ref.slice("refs/tags/".length);
+    if (!tag && ref.startsWith("refs/tags/")) {
+      tag = ref.slice("refs/tags/".length);
+      tagSource = `GITHUB_REF ${JSON.stringify(ref)}`;
+    }
     if (!tag)
       throw new Error(
         `cannot tell which image to release: input "tag" is empty and GITHUB_REF ${JSON.stringify(ref)} is not a tag (refs/tags/*); run on a tag push or set "tag" (or "image" with a tag)`,
@@ -63,10 +75,12 @@ export function parseInputs(env: Env): ActionInputs {
       image = `ghcr.io/${repository}`;
     }
     image = `${image}:${tag}`;
+    const parsed = parseImageReference(image);
+    if (!parsed.ok)
+      throw new Error(
+        `the tag ${JSON.stringify(tag)} from ${tagSource} makes ${JSON.stringify(image)}, which is not a valid image reference: ${parsed.error}`,
+      );
   }
-  const parsed = parseImageReference(image);
-  if (!parsed.ok)
-    throw new Error(`image ${JSON.stringify(image)} is not a valid image reference: ${parsed.error}`);
 
   const waitText = (getInput(env, "wait") || "true").toLowerCase();
   if (!["true", "false"].includes(waitText))

@@ -142,8 +142,14 @@ export class KubeClient {
   static create(options: KubeClientOptions = {}): KubeClient {
     const kc = new KubeConfig();
     try {
-      if (options.kubeconfig === undefined) kc.loadFromCluster();
-      else if (options.kubeconfig.includes("apiVersion:") || options.kubeconfig.trimStart().startsWith("{"))
+      if (options.kubeconfig === undefined) {
+        // client-node would build a client for https://undefined:undefined outside a pod.
+        if (!process.env.KUBERNETES_SERVICE_HOST || !process.env.KUBERNETES_SERVICE_PORT)
+          throw new Error(
+            "not running in a Kubernetes pod (KUBERNETES_SERVICE_HOST and KUBERNETES_SERVICE_PORT are not set); give a kubeconfig",
+          );
+        kc.loadFromCluster();
+      } else if (options.kubeconfig.includes("apiVersion:") || options.kubeconfig.trimStart().startsWith("{"))
         kc.loadFromString(options.kubeconfig);
       else kc.loadFromFile(options.kubeconfig);
       if (options.context) kc.setCurrentContext(options.context);
