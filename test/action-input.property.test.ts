@@ -20,7 +20,7 @@ import {
 // Relative imports: @openmcp-ts/action is not a dependency of the test package.
 import { MODES, parseDuration, parseInputs } from "../packages/action/src/parse-inputs.ts";
 import { buildProvider } from "../packages/action/src/build-provider.ts";
-import { decodeKubeconfig, kubeconfigSecrets } from "../packages/action/src/kubeconfig-file.ts";
+import { decodeKubeconfig, kubeconfigSecrets } from "../packages/action/src/kubeconfig-text.ts";
 
 /**
  * Bad input (issue 8), the action's side: generated inputs for parseInputs, manifest files for

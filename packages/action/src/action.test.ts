@@ -10,7 +10,7 @@ import { fileURLToPath } from "node:url";
 import { API_VERSION, type Provider } from "@openmcp-ts/contract";
 import { startOperatorHarness, type OperatorHarness } from "@openmcp-ts/operator/test-harness";
 import { INIT_BEHAVIOR_ENV, RUN_BEHAVIOR_ENV } from "@openmcp-ts/testenv";
-import { kubeconfigSecrets } from "./kubeconfig-file.ts";
+import { kubeconfigSecrets } from "./kubeconfig-text.ts";
 
 const ENTRY = fileURLToPath(new URL("../dist/index.mjs", import.meta.url));
 const POST = fileURLToPath(new URL("../dist/post.mjs", import.meta.url));

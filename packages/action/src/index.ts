@@ -4,11 +4,6 @@ export { buildProvider, provenance, type BuildProviderOptions } from "./build-pr
 export { diffValues } from "./diff-values.ts";
 export { judgeProvider, waitForProvider, describeState, conditionMessages } from "./wait-for-provider.ts";
 export { renderSummary, type SummaryFacts } from "./render-summary.ts";
-export {
-  STATE_KUBECONFIG_PATH,
-  decodeKubeconfig,
-  kubeconfigSecrets,
-  writeKubeconfig,
-  removeKubeconfig,
-} from "./kubeconfig-file.ts";
+export { STATE_KUBECONFIG_PATH, writeKubeconfig, removeKubeconfig } from "./kubeconfig-file.ts";
+export { decodeKubeconfig, kubeconfigSecrets } from "./kubeconfig-text.ts";
 export { getInput, setOutput, saveState, appendSummary, type Env } from "./runner-io.ts";

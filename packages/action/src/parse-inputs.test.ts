@@ -2,7 +2,7 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { parseDuration, parseInputs } from "./parse-inputs.ts";
 import { diffValues } from "./diff-values.ts";
-import { decodeKubeconfig, kubeconfigSecrets } from "./kubeconfig-file.ts";
+import { decodeKubeconfig, kubeconfigSecrets } from "./kubeconfig-text.ts";
 
 const base = { GITHUB_REPOSITORY: "Acme/Foo", GITHUB_REF: "refs/tags/v1.2.3" };
 

@@ -3,13 +3,8 @@ import { KubeClient } from "@openmcp-ts/kube";
 import { buildProvider } from "./build-provider.ts";
 import { startGithubDeployment, type DeploymentState } from "./github-deployment.ts";
 import { diffValues } from "./diff-values.ts";
-import {
-  STATE_KUBECONFIG_PATH,
-  decodeKubeconfig,
-  kubeconfigSecrets,
-  removeKubeconfig,
-  writeKubeconfig,
-} from "./kubeconfig-file.ts";
+import { STATE_KUBECONFIG_PATH, removeKubeconfig, writeKubeconfig } from "./kubeconfig-file.ts";
+import { decodeKubeconfig, kubeconfigSecrets } from "./kubeconfig-text.ts";
 import { parseInputs, type ActionInputs } from "./parse-inputs.ts";
 import { renderSummary } from "./render-summary.ts";
 import { appendSummary, error, info, mask, saveState, setOutput, warning, type Env } from "./runner-io.ts";
