@@ -8,6 +8,7 @@ import type { Deployment, Job, ProviderKind } from "@openmcp-ts/contract";
 import {
   eventually,
   expectConverged,
+  runChurn,
   spawnOperatorProcess,
   startOperatorHarness,
   testProvider,
@@ -234,5 +235,24 @@ describe("faults on the full control plane", () => {
     await sleep(2000);
     assert.equal(await writesOf(metricsPort(1)), before, "the resumed replica sent no write");
     await converged();
+  });
+
+  it("keeps every invariant through random churn while its connections are cut", async () => {
+    const cutter = setInterval(() => proxy.cutAll(), 3000);
+    try {
+      const report = await runChurn({
+        client: h.client,
+        namespace: ns(),
+        durationMs: 30_000,
+        maxProviders: 25,
+        checkpointEveryMs: 15_000,
+        seed: 42,
+        convergeTimeoutMs: 120_000,
+      });
+      assert.equal(report.checkpoints.length, 2);
+      assert.ok(report.operations.update > 0 && report.operations.delete > 0, JSON.stringify(report));
+    } finally {
+      clearInterval(cutter);
+    }
   });
 });

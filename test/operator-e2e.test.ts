@@ -72,6 +72,26 @@ describe("operator end to end (full control plane)", () => {
     );
   });
 
+  it("runs the generated pods under the restricted Pod Security Standard, which the namespace enforces", async () => {
+    // Enforcement is on: a pod without the restricted settings is refused at admission.
+    await assert.rejects(
+      h.client.create({
+        apiVersion: "v1",
+        kind: "Pod",
+        metadata: { name: "unrestricted", namespace: h.namespace },
+        spec: { containers: [{ name: "c", image: "busybox" }] },
+      }),
+      /violates PodSecurity "restricted:latest"/,
+    );
+    // The example's init and run pods were admitted there (the provider above is Ready).
+    const pods = await h.client.list<Pod>(
+      { apiVersion: "v1", kind: "Pod", namespace: h.namespace },
+      { labelSelector: "app.kubernetes.io/instance=example-service" },
+    );
+    const components = new Set(pods.items.map((p) => p.metadata.labels?.["app.kubernetes.io/component"]));
+    assert.ok(components.has("controller"), `run pods exist: ${[...components].join(", ")}`);
+  });
+
   it("rolls a new image only after its init succeeded, while the old Deployment keeps serving", async () => {
     const name = "rolling";
     await h.client.apply(testProvider("ServiceProvider", name), "e2e");

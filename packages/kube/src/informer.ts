@@ -23,6 +23,18 @@ export interface InformerOptions<T> {
 const key = (o: CachedObject): string => `${o.metadata.namespace ?? ""}/${o.metadata.name ?? ""}`;
 
 /**
+ * What a cache keeps of an object: everything but metadata.managedFields, which no reader of the
+ * cache needs and which is often the largest part of an object (as client-go's informers trim it).
+ */
+function trimmed<T extends CachedObject>(obj: T): T {
+  const metadata = obj.metadata as CachedObject["metadata"] & { managedFields?: unknown };
+  if (metadata.managedFields === undefined) return obj;
+  const rest = { ...metadata };
+  delete rest.managedFields;
+  return { ...obj, metadata: rest };
+}
+
+/**
  * List-then-watch cache of one resource type, as client-go's reflector does it: resumes from the
  * last resourceVersion after a disconnect, relists on 410 Gone, uses bookmarks, treats a silent
  * connection as dead, and backs off on errors.
@@ -95,7 +107,7 @@ export class Informer<T extends CachedObject> {
     );
     const seen = new Set<string>();
     for (const item of list.items ?? []) {
-      const obj = { apiVersion: this.ref.apiVersion, kind: this.ref.kind, ...item } as T;
+      const obj = trimmed({ apiVersion: this.ref.apiVersion, kind: this.ref.kind, ...item });
       const k = key(obj);
       seen.add(k);
       const old = this.cache.get(k);
@@ -173,7 +185,7 @@ export class Informer<T extends CachedObject> {
     }
     if (obj.metadata.resourceVersion) this.resourceVersion = obj.metadata.resourceVersion;
     if (event.type === "BOOKMARK") return;
-    const full = { apiVersion: this.ref.apiVersion, kind: this.ref.kind, ...obj } as T;
+    const full = trimmed({ apiVersion: this.ref.apiVersion, kind: this.ref.kind, ...obj });
     if (event.type === "DELETED") {
       this.cache.delete(key(full));
       this.emit("deleted", full);

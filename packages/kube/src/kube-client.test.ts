@@ -98,6 +98,10 @@ describe("KubeClient and Informer against a real apiserver", () => {
       "t",
     );
     await eventually("added event", () => informer.get("live", "default")?.data?.x === "1");
+    assert.ok(
+      !("managedFields" in (informer.get("live", "default")?.metadata ?? {})),
+      "the cache drops managedFields",
+    );
     await client.apply({ ...cm("ignored", {}), metadata: { name: "ignored", namespace: "default" } }, "t");
 
     await cp.restart("kube-apiserver");

@@ -32,7 +32,21 @@ export async function startOperatorHarness(
     const client = KubeClient.create({ kubeconfig: cp.kubeconfigPath });
     const log = createLogger(process.env.TEST_OPERATOR_LOGS ? "DEBUG" : "ERROR");
     await installCrds(client, log);
-    await client.apply({ apiVersion: "v1", kind: "Namespace", metadata: { name: TEST_NAMESPACE } }, "test");
+    // As deploy/operator/namespace.yaml: the generated pods must pass the restricted standard.
+    await client.apply(
+      {
+        apiVersion: "v1",
+        kind: "Namespace",
+        metadata: {
+          name: TEST_NAMESPACE,
+          labels: {
+            "pod-security.kubernetes.io/enforce": "restricted",
+            "pod-security.kubernetes.io/enforce-version": "latest",
+          },
+        },
+      },
+      "test",
+    );
     const operator = await startOperator(
       {
         environment: TEST_ENVIRONMENT,
