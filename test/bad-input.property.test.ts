@@ -28,6 +28,7 @@ import {
 } from "@openmcp-ts/contract";
 import { ApiError, resourcePath, type ApplyObject } from "@openmcp-ts/kube";
 import {
+  GENERATED_NAMESPACED_KINDS,
   condition,
   providerRef,
   startOperatorHarness,
@@ -663,15 +664,6 @@ function count(map: Map<string, number>, key: string): void {
   map.set(key, (map.get(key) ?? 0) + 1);
 }
 
-const OWNED_NAMESPACED = [
-  { apiVersion: "v1", kind: "ServiceAccount" },
-  { apiVersion: "v1", kind: "Service" },
-  { apiVersion: "rbac.authorization.k8s.io/v1", kind: "Role" },
-  { apiVersion: "rbac.authorization.k8s.io/v1", kind: "RoleBinding" },
-  { apiVersion: "batch/v1", kind: "Job" },
-  { apiVersion: "apps/v1", kind: "Deployment" },
-] as const;
-
 describe("bad provider input against a real apiserver and the operator", { timeout: 300_000 }, () => {
   let h: OperatorHarness;
   const generated: { kind: ProviderKind; name: string }[] = [];
@@ -687,7 +679,7 @@ describe("bad provider input against a real apiserver and the operator", { timeo
     let selector = `${LABEL_MANAGED_BY}=${MANAGED_BY_VALUE}`;
     if (provider) selector += `,${LABEL_NAME}=${provider.kind},${LABEL_INSTANCE}=${provider.name}`;
     const lists = await Promise.all([
-      ...OWNED_NAMESPACED.map((t) =>
+      ...GENERATED_NAMESPACED_KINDS.map((t) =>
         h.client.list<KubeObject>({ ...t, namespace: h.namespace }, { labelSelector: selector }),
       ),
       h.client.list<KubeObject>(
@@ -696,7 +688,7 @@ describe("bad provider input against a real apiserver and the operator", { timeo
       ),
     ]);
     return lists.flatMap((l, i) => {
-      const type = OWNED_NAMESPACED[i] ?? {
+      const type = GENERATED_NAMESPACED_KINDS[i] ?? {
         apiVersion: "rbac.authorization.k8s.io/v1",
         kind: "ClusterRoleBinding",
       };

@@ -5,11 +5,11 @@
 // (<cache>/openmcp-operator-<version>/openmcp-operator), else `go build` in bench/reference/go.
 import { spawn } from "node:child_process";
 import { constants as fsConstants } from "node:fs";
-import { access, mkdir, open, readFile, rename, rm, stat } from "node:fs/promises";
+import { access, mkdir, readFile, rename, rm, stat } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import process from "node:process";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { cacheDir } from "@openmcp-ts/testenv";
+import { cacheDir, withBuildLock } from "@openmcp-ts/testenv";
 
 export const REFERENCE_MODULE = "github.com/openmcp-project/openmcp-operator";
 export const REFERENCE_PACKAGE = `${REFERENCE_MODULE}/cmd/openmcp-operator`;
@@ -158,48 +158,6 @@ async function build(
   }
   progress(`[${BINARY_NAME}] built in ${Math.round((Date.now() - started) / 1000)} s → ${target}`);
   return target;
-}
-
-/**
- * One builder per machine at a time, on the same lock file as testenv's builds: created exclusively,
- * holding the builder's pid; a dead holder's lock is taken over.
- */
-async function withBuildLock<T>(dir: string, progress: Progress, fn: () => Promise<T>): Promise<T> {
-  await mkdir(dir, { recursive: true });
-  const lockPath: string = join(dir, "build.lock");
-  let announced: boolean = false;
-  for (;;) {
-    try {
-      const handle = await open(lockPath, "wx");
-      await handle.writeFile(String(process.pid));
-      await handle.close();
-      break;
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
-      const holder: number = Number((await readFile(lockPath, "utf8").catch(() => "")).trim());
-      if (!holder || !isAlive(holder)) {
-        await rm(lockPath, { force: true });
-        continue;
-      }
-      if (!announced) progress(`waiting for another build (pid ${holder}) to finish`);
-      announced = true;
-      await new Promise<void>((r) => setTimeout(r, 2000));
-    }
-  }
-  try {
-    return await fn();
-  } finally {
-    await rm(lockPath, { force: true });
-  }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 const invokedDirectly: boolean =

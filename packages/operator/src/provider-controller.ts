@@ -61,15 +61,17 @@ const MANAGED_SELECTOR = `${LABEL_MANAGED_BY}=${MANAGED_BY_VALUE}`;
 
 type Obj = CachedObject & KubeObject;
 
-const OWNED_NAMESPACED = [
+/** The kinds the operator creates in its namespace for each provider (and watches, with its Pods). */
+export const GENERATED_NAMESPACED_KINDS = [
   { apiVersion: "v1", kind: "ServiceAccount" },
   { apiVersion: "v1", kind: "Service" },
   { apiVersion: "rbac.authorization.k8s.io/v1", kind: "Role" },
   { apiVersion: "rbac.authorization.k8s.io/v1", kind: "RoleBinding" },
   { apiVersion: "batch/v1", kind: "Job" },
   { apiVersion: "apps/v1", kind: "Deployment" },
-  { apiVersion: "v1", kind: "Pod" },
 ] as const;
+
+const OWNED_NAMESPACED = [...GENERATED_NAMESPACED_KINDS, { apiVersion: "v1", kind: "Pod" }] as const;
 
 /** One step of a pass that failed, with what it was doing, for the status condition and the retry. */
 class StepError extends Error {

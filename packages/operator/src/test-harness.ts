@@ -5,10 +5,11 @@ import { KubeClient } from "@openmcp-ts/kube";
 import { startControlPlane, type ControlPlane } from "@openmcp-ts/testenv";
 
 import { eventually } from "@openmcp-ts/testenv";
-export { eventually };
+export { eventually, GENERATED_NAMESPACED_KINDS };
 import { installCrds } from "./install-crds.ts";
 import { createLogger } from "@openmcp-ts/kube";
 import { startOperator, type OperatorOptions, type RunningOperator } from "./operator.ts";
+import { GENERATED_NAMESPACED_KINDS } from "./provider-controller.ts";
 
 /** A real control plane with our CRDs, the system namespace and a running operator, for tests. */
 export interface OperatorHarness {
@@ -124,15 +125,6 @@ interface Owned {
   };
 }
 
-const OWNED_KINDS = [
-  { apiVersion: "v1", kind: "ServiceAccount" },
-  { apiVersion: "v1", kind: "Service" },
-  { apiVersion: "rbac.authorization.k8s.io/v1", kind: "Role" },
-  { apiVersion: "rbac.authorization.k8s.io/v1", kind: "RoleBinding" },
-  { apiVersion: "batch/v1", kind: "Job" },
-  { apiVersion: "apps/v1", kind: "Deployment" },
-] as const;
-
 /**
  * What is wrong with the cluster against the operator's promises, as readable lines (none = fine):
  * per expected provider exactly one init Job (succeeded, the current image) and one available
@@ -152,7 +144,7 @@ export async function invariantViolations(
   }
   const managed = `app.kubernetes.io/managed-by=openmcp-operator`;
   const owned: Owned[] = [];
-  for (const ref of OWNED_KINDS) {
+  for (const ref of GENERATED_NAMESPACED_KINDS) {
     const list = await client.list<Owned>({ ...ref, namespace }, { labelSelector: managed });
     owned.push(...list.items.map((o) => ({ ...o, kind: ref.kind })));
   }

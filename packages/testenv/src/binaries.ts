@@ -109,7 +109,12 @@ async function countDependencies(pkg: string, cwd: string): Promise<number> {
 }
 
 /** One builder per machine at a time: an exclusive lock file holding the builder's pid; a dead holder's lock is taken over. */
-async function withBuildLock<T>(dir: string, progress: Progress, fn: () => Promise<T>): Promise<T> {
+/**
+ * One builder per machine at a time (also for other Go builds of the repo, e.g. the bench's
+ * reference operator): a lock file created exclusively, holding the builder's pid; a dead holder's
+ * lock is taken over.
+ */
+export async function withBuildLock<T>(dir: string, progress: Progress, fn: () => Promise<T>): Promise<T> {
   await mkdir(dir, { recursive: true });
   const lockPath = join(dir, "build.lock");
   let announced = false;

@@ -5,7 +5,14 @@ export {
   type ControlPlane,
   type ControlPlaneOptions,
 } from "./control-plane.ts";
-export { ensureBinaries, resolveBinaries, resolveBinary, cacheDir, type ResolvedBinary } from "./binaries.ts";
+export {
+  ensureBinaries,
+  resolveBinaries,
+  resolveBinary,
+  cacheDir,
+  withBuildLock,
+  type ResolvedBinary,
+} from "./binaries.ts";
 export {
   BEHAVIOR_ANNOTATION,
   BEHAVIOR_ENV,
