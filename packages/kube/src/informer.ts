@@ -16,6 +16,8 @@ export interface InformerOptions<T> {
   onError?: (err: Error) => void;
   /** Cache only metadata (PartialObjectMetadata), e.g. for Secrets whose data we must not hold. */
   metadataOnly?: boolean;
+  /** What the cache keeps of each object (after managedFields are dropped), e.g. only the fields read. */
+  transform?: (obj: T) => T;
   /** Server-side watch timeout; the watch is re-opened from the last resourceVersion after it. */
   watchTimeoutSeconds?: number;
 }
@@ -81,6 +83,11 @@ export class Informer<T extends CachedObject> {
     return [...this.cache.values()];
   }
 
+  private keep(obj: T): T {
+    const kept = trimmed(obj);
+    return this.options.transform ? this.options.transform(kept) : kept;
+  }
+
   private selectors(): Record<string, string> {
     const q: Record<string, string> = {};
     if (this.options.labelSelector) q.labelSelector = this.options.labelSelector;
@@ -107,7 +114,7 @@ export class Informer<T extends CachedObject> {
     );
     const seen = new Set<string>();
     for (const item of list.items ?? []) {
-      const obj = trimmed({ apiVersion: this.ref.apiVersion, kind: this.ref.kind, ...item });
+      const obj = this.keep({ apiVersion: this.ref.apiVersion, kind: this.ref.kind, ...item });
       const k = key(obj);
       seen.add(k);
       const old = this.cache.get(k);
@@ -185,7 +192,7 @@ export class Informer<T extends CachedObject> {
     }
     if (obj.metadata.resourceVersion) this.resourceVersion = obj.metadata.resourceVersion;
     if (event.type === "BOOKMARK") return;
-    const full = trimmed({ apiVersion: this.ref.apiVersion, kind: this.ref.kind, ...obj });
+    const full = this.keep({ apiVersion: this.ref.apiVersion, kind: this.ref.kind, ...obj });
     if (event.type === "DELETED") {
       this.cache.delete(key(full));
       this.emit("deleted", full);

@@ -73,6 +73,30 @@ export const GENERATED_NAMESPACED_KINDS = [
 
 const OWNED_NAMESPACED = [...GENERATED_NAMESPACED_KINDS, { apiVersion: "v1", kind: "Pod" }] as const;
 
+/**
+ * The part of a Pod the operator reads (to say why a Job or Deployment is not done: phase,
+ * conditions, container states and termination messages); the rest is not worth holding for
+ * thousands of pods.
+ */
+function podEssentials(obj: Obj): Obj {
+  const pod = obj as Obj & Pod;
+  const m = pod.metadata;
+  return {
+    apiVersion: pod.apiVersion,
+    kind: pod.kind,
+    metadata: {
+      name: m.name,
+      namespace: m.namespace,
+      uid: m.uid,
+      resourceVersion: m.resourceVersion,
+      labels: m.labels,
+      ownerReferences: m.ownerReferences,
+      ...(m.deletionTimestamp ? { deletionTimestamp: m.deletionTimestamp } : {}),
+    },
+    ...(pod.status ? { status: pod.status } : {}),
+  } as Obj;
+}
+
 /** One step of a pass that failed, with what it was doing, for the status condition and the retry. */
 class StepError extends Error {
   readonly step: FailureStep;
@@ -148,6 +172,7 @@ export class ProviderController {
             labelSelector: MANAGED_SELECTOR,
             onEvent: (_t, obj) => this.enqueueOwner(obj),
             onError: onError(ref.kind),
+            ...(ref.kind === "Pod" ? { transform: podEssentials } : {}),
           },
         ),
       );
