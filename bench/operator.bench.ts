@@ -12,7 +12,6 @@
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import { createWriteStream, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { request } from "node:http";
-import { createServer } from "node:net";
 import { availableParallelism, cpus, loadavg, tmpdir } from "node:os";
 import { dirname, join, relative, resolve } from "node:path";
 import process from "node:process";
@@ -31,7 +30,7 @@ import {
   type ProviderKind,
 } from "@openmcp-ts/contract";
 import { Informer, KubeClient, type CachedObject } from "@openmcp-ts/kube";
-import { startControlPlane, type ControlPlane } from "@openmcp-ts/testenv";
+import { freePort, startControlPlane, type ControlPlane } from "@openmcp-ts/testenv";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const OPERATOR_MAIN = join(ROOT, "packages/operator/src/main.ts");
@@ -135,20 +134,6 @@ async function within<T>(promise: Promise<T>, ms: number): Promise<T | undefined
   } finally {
     clearTimeout(timer);
   }
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((ok, fail) => {
-    const srv = createServer();
-    srv.on("error", fail);
-    srv.listen(0, "127.0.0.1", () => {
-      const addr = srv.address();
-      srv.close(() => {
-        if (addr && typeof addr === "object") ok(addr.port);
-        else fail(new Error("cannot find a free loopback port"));
-      });
-    });
-  });
 }
 
 async function pool<T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {

@@ -15,7 +15,7 @@ import {
   type OperatorHarness,
   type OperatorProcess,
 } from "@openmcp-ts/operator/test-harness";
-import { kubeconfigThrough, startTcpProxy, type TcpProxy } from "@openmcp-ts/testenv";
+import { freePort, kubeconfigThrough, startTcpProxy, type TcpProxy } from "@openmcp-ts/testenv";
 
 /**
  * Faults injected into the real control plane while the operator (its own process, talking to the
@@ -187,7 +187,8 @@ describe("faults on the full control plane", () => {
 
   it("hands over from a leader paused past its lease, which writes nothing when it resumes", async () => {
     await operator.stop();
-    const metricsPort = (i: number) => 20000 + (process.pid % 10000) + i;
+    const ports = [await freePort(), await freePort()];
+    const metricsPort = (i: number): number => ports[i - 1]!;
     const elect = (id: string, i: number) =>
       startOperator(id, [
         "--leader-elect",

@@ -11,6 +11,7 @@ import {
   type OperatorHarness,
   type OperatorProcess,
 } from "@openmcp-ts/operator/test-harness";
+import { freePort } from "@openmcp-ts/testenv";
 
 /**
  * Nothing secret leaves the operator: neither the webhook Secret's data (which it must not even
@@ -20,7 +21,7 @@ import {
 describe("secrets stay out of logs, events, status and metrics", () => {
   let h: OperatorHarness;
   let operator: OperatorProcess;
-  const metricsPort = 21000 + (process.pid % 10000);
+  let metricsPort: number;
   const envSecret = `env-${randomBytes(12).toString("hex")}`;
   const tlsKey = `key-${randomBytes(12).toString("hex")}`;
   const forbidden = [envSecret, tlsKey, Buffer.from(tlsKey).toString("base64")];
@@ -28,6 +29,7 @@ describe("secrets stay out of logs, events, status and metrics", () => {
   before(async () => {
     h = await startOperatorHarness();
     await h.operator.stop();
+    metricsPort = await freePort();
     operator = spawnOperatorProcess({
       kubeconfig: h.cp.kubeconfigPath,
       id: "secrets",

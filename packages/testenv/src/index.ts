@@ -1,6 +1,7 @@
 export {
   startControlPlane,
   adminGet,
+  freePort,
   tokenKubeconfig,
   type ControlPlane,
   type ControlPlaneOptions,
