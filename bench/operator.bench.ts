@@ -13,7 +13,7 @@ import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import { createWriteStream, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { request } from "node:http";
 import { availableParallelism, cpus, loadavg, tmpdir } from "node:os";
-import { dirname, join, relative, resolve } from "node:path";
+import { basename, dirname, join, relative, resolve } from "node:path";
 import process from "node:process";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
@@ -1199,7 +1199,8 @@ function readRecorded(): RunResult[] {
 }
 
 function writeReport(results: RunResult[]): void {
-  const svgPath = join(dirname(OUT), "operator-time-to-ready.svg");
+  // Named after the report, so that another --out keeps its own plot.
+  const svgPath = join(dirname(OUT), `${basename(OUT, ".md")}-time-to-ready.svg`);
   const generated = renderReport(results, relative(dirname(OUT), svgPath));
   mkdirSync(dirname(OUT), { recursive: true });
   const existing = existsSync(OUT) ? readFileSync(OUT, "utf8") : "";
