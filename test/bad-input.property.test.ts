@@ -33,6 +33,7 @@ import {
   providerRef,
   startOperatorHarness,
   type OperatorHarness,
+  completeJob as completeJobStatus,
 } from "@openmcp-ts/operator/test-harness";
 import { eventually } from "@openmcp-ts/testenv";
 
@@ -716,25 +717,7 @@ describe("bad provider input against a real apiserver and the operator", { timeo
     return objects;
   }
 
-  async function completeJob(name: string): Promise<void> {
-    const now = new Date().toISOString().replace(/\.\d+Z$/, "Z");
-    await h.client.patch(
-      { apiVersion: "batch/v1", kind: "Job", namespace: h.namespace, name },
-      "merge",
-      {
-        status: {
-          startTime: now,
-          completionTime: now,
-          succeeded: 1,
-          conditions: [
-            { type: "SuccessCriteriaMet", status: "True", lastTransitionTime: now, lastProbeTime: now },
-            { type: "Complete", status: "True", lastTransitionTime: now, lastProbeTime: now },
-          ],
-        },
-      },
-      { subresource: "status" },
-    );
-  }
+  const completeJob = (name: string): Promise<void> => completeJobStatus(h.client, h.namespace, name);
 
   /** Waits for a status of the current generation whose `type` condition is settled by `settled`. */
   function awaitStatus(

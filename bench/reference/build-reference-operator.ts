@@ -3,13 +3,12 @@
 // Run: pnpm exec tsx bench/reference/build-reference-operator.ts   (prints the binary's path on stdout)
 // Lookup order: $REFERENCE_OPERATOR (path to a binary), then the testenv cache
 // (<cache>/openmcp-operator-<version>/openmcp-operator), else `go build` in bench/reference/go.
-import { spawn } from "node:child_process";
 import { constants as fsConstants } from "node:fs";
 import { access, mkdir, readFile, rename, rm, stat } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import process from "node:process";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { cacheDir, withBuildLock } from "@openmcp-ts/testenv";
+import { cacheDir, runGo, withBuildLock } from "@openmcp-ts/testenv";
 
 export const REFERENCE_MODULE = "github.com/openmcp-project/openmcp-operator";
 export const REFERENCE_PACKAGE = `${REFERENCE_MODULE}/cmd/openmcp-operator`;
@@ -75,52 +74,26 @@ export async function referenceOperatorBinary(options: ReferenceOperatorOptions 
   });
 }
 
-function run(args: string[], env: NodeJS.ProcessEnv, onLine: (line: string) => void): Promise<void> {
-  return new Promise<void>((resolvePromise, reject) => {
-    const child = spawn("go", args, {
-      cwd: GO_MODULE_DIR,
-      stdio: ["ignore", "pipe", "pipe"],
+async function run(args: string[], env: NodeJS.ProcessEnv, onLine: (line: string) => void): Promise<void> {
+  try {
+    await runGo(args, GO_MODULE_DIR, onLine, {
       env: {
         ...env,
-        GOFLAGS: "-mod=mod",
         // The operator's go.mod asks for a newer Go than may be installed; let go fetch that
         // toolchain from the module proxy unless the caller chose a policy.
         GOTOOLCHAIN: env.GOTOOLCHAIN ?? "auto",
       },
+      missingGo: "Install Go (https://go.dev/dl) or set REFERENCE_OPERATOR to a prebuilt binary",
     });
-    const tail: string[] = [];
-    const onData = (chunk: Buffer): void => {
-      for (const line of chunk.toString().split("\n")) {
-        if (!line) continue;
-        tail.push(line);
-        if (tail.length > 30) tail.shift();
-        onLine(line);
-      }
-    };
-    child.stdout.on("data", onData);
-    child.stderr.on("data", onData);
-    child.on("error", (err: Error) => {
-      reject(
-        new Error(
-          `cannot run "go" to build the reference operator: ${err.message}. ` +
-            `Install Go (https://go.dev/dl) or set REFERENCE_OPERATOR to a prebuilt binary`,
-          { cause: err },
-        ),
-      );
-    });
-    child.on("close", (code: number | null) => {
-      if (code === 0) {
-        resolvePromise();
-        return;
-      }
-      const text: string = tail.join("\n");
-      const hint: string = /403 Forbidden|not available|Could not resolve host/.test(text)
-        ? `\nThe module proxy does not serve ${REFERENCE_MODULE} from here; build it on a machine ` +
-          `that can and point REFERENCE_OPERATOR at the binary (see bench/reference/README.md).`
-        : "";
-      reject(new Error(`"go ${args.join(" ")}" in ${GO_MODULE_DIR} exited with ${code}:\n${text}${hint}`));
-    });
-  });
+  } catch (err) {
+    const text = (err as Error).message;
+    if (!/403 Forbidden|not available|Could not resolve host/.test(text)) throw err;
+    throw new Error(
+      `${text}\nThe module proxy does not serve ${REFERENCE_MODULE} from here; build it on a machine ` +
+        `that can and point REFERENCE_OPERATOR at the binary (see bench/reference/README.md).`,
+      { cause: err },
+    );
+  }
 }
 
 async function build(

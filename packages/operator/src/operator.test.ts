@@ -16,6 +16,7 @@ import {
   startOperatorHarness,
   testProvider,
   type OperatorHarness,
+  completeJob as completeJobStatus,
 } from "./test-harness.ts";
 
 /**
@@ -39,25 +40,7 @@ describe("operator against a real apiserver", () => {
   const getDeployment = (name: string): Promise<Deployment | undefined> =>
     h.client.find<Deployment>({ apiVersion: "apps/v1", kind: "Deployment", namespace: ns(), name });
 
-  async function completeJob(name: string): Promise<void> {
-    const now = new Date().toISOString().replace(/\.\d+Z$/, "Z");
-    await h.client.patch(
-      { apiVersion: "batch/v1", kind: "Job", namespace: ns(), name },
-      "merge",
-      {
-        status: {
-          startTime: now,
-          completionTime: now,
-          succeeded: 1,
-          conditions: [
-            { type: "SuccessCriteriaMet", status: "True", lastTransitionTime: now, lastProbeTime: now },
-            { type: "Complete", status: "True", lastTransitionTime: now, lastProbeTime: now },
-          ],
-        },
-      },
-      { subresource: "status" },
-    );
-  }
+  const completeJob = (name: string): Promise<void> => completeJobStatus(h.client, ns(), name);
 
   async function makeDeploymentAvailable(name: string): Promise<void> {
     const d = (await getDeployment(name))!;

@@ -402,3 +402,27 @@ export async function runChurn(options: ChurnOptions): Promise<ChurnReport> {
   }
   return report;
 }
+
+/**
+ * Marks a Job complete through its status subresource, as kube-controller-manager would after its
+ * pod succeeded: for apiserver-mode tests, where nothing runs pods.
+ */
+export async function completeJob(client: KubeClient, namespace: string, name: string): Promise<void> {
+  const now = new Date().toISOString().replace(/\.\d+Z$/, "Z");
+  await client.patch(
+    { apiVersion: "batch/v1", kind: "Job", namespace, name },
+    "merge",
+    {
+      status: {
+        startTime: now,
+        completionTime: now,
+        succeeded: 1,
+        conditions: [
+          { type: "SuccessCriteriaMet", status: "True", lastTransitionTime: now, lastProbeTime: now },
+          { type: "Complete", status: "True", lastTransitionTime: now, lastProbeTime: now },
+        ],
+      },
+    },
+    { subresource: "status" },
+  );
+}

@@ -68,12 +68,21 @@ export async function resolveBinaries(
   return Object.fromEntries(entries) as Record<BinaryName, ResolvedBinary>;
 }
 
-function run(cmd: string, args: string[], cwd: string, onLine: (line: string) => void): Promise<void> {
+/**
+ * Runs `go <args>` in a module directory, passing each output line to onLine; rejects with the
+ * last 30 lines when it fails, and with `missingGo` when there is no `go` to run.
+ */
+export function runGo(
+  args: string[],
+  cwd: string,
+  onLine: (line: string) => void,
+  options: { env?: NodeJS.ProcessEnv; missingGo?: string } = {},
+): Promise<void> {
   return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, {
+    const child = spawn("go", args, {
       cwd,
       stdio: ["ignore", "pipe", "pipe"],
-      env: { ...process.env, GOFLAGS: "-mod=mod" },
+      env: { ...process.env, GOFLAGS: "-mod=mod", ...options.env },
     });
     const tail: string[] = [];
     const onData = (chunk: Buffer): void => {
@@ -89,22 +98,21 @@ function run(cmd: string, args: string[], cwd: string, onLine: (line: string) =>
     child.on("error", (err) => {
       reject(
         new Error(
-          `cannot run "${cmd}" to build the control plane: ${err.message}. ` +
-            `Install Go (https://go.dev/dl) or point KUBEBUILDER_ASSETS at prebuilt binaries`,
+          `cannot run "go": ${err.message}. ${options.missingGo ?? "Install Go (https://go.dev/dl) or point KUBEBUILDER_ASSETS at prebuilt binaries"}`,
           { cause: err },
         ),
       );
     });
     child.on("close", (code) => {
       if (code === 0) resolve();
-      else reject(new Error(`"${cmd} ${args.join(" ")}" in ${cwd} exited with ${code}:\n${tail.join("\n")}`));
+      else reject(new Error(`"go ${args.join(" ")}" in ${cwd} exited with ${code}:\n${tail.join("\n")}`));
     });
   });
 }
 
 async function countDependencies(pkg: string, cwd: string): Promise<number> {
   let count = 0;
-  await run("go", ["list", "-deps", pkg], cwd, () => count++);
+  await runGo(["list", "-deps", pkg], cwd, () => count++);
   return count;
 }
 
@@ -164,8 +172,7 @@ async function buildBinary(name: BinaryName, env: NodeJS.ProcessEnv, progress: P
   let lastReport = 0;
   await mkdir(dirname(target), { recursive: true });
   const partial = `${target}.partial-${process.pid}`;
-  await run(
-    "go",
+  await runGo(
     ["build", "-v", "-trimpath", "-ldflags", recipe.ldflags, "-o", partial, recipe.pkg],
     cwd,
     () => {

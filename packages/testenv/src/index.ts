@@ -12,6 +12,7 @@ export {
   resolveBinary,
   cacheDir,
   withBuildLock,
+  runGo,
   type ResolvedBinary,
 } from "./binaries.ts";
 export {
