@@ -163,6 +163,11 @@ void describe("validateProvider rejects", () => {
       want: [["spec.env[0].name", "Invalid"]],
     },
     {
+      name: "NaN replicas, named as NaN",
+      provider: provider({ image: IMAGE, runReplicas: Number.NaN }),
+      want: [["spec.runReplicas", "InvalidType"]],
+    },
+    {
       name: "an env name over 253 characters",
       provider: provider({ image: IMAGE, env: [{ name: "A".repeat(254), value: "x" }] }),
       want: [["spec.env[0].name", "NameTooLong"]],

@@ -82,7 +82,11 @@ function typeName(value: unknown): string {
 
 /** JSON, shortened so that a huge value cannot swamp a condition message. */
 function show(value: unknown): string {
-  const text = JSON.stringify(value) ?? String(value);
+  // JSON has no NaN or Infinity (it writes null); say what the value is.
+  const text =
+    typeof value === "number" && !Number.isFinite(value)
+      ? String(value)
+      : (JSON.stringify(value) ?? String(value));
   return text.length > 80 ? `${text.slice(0, 77)}...` : text;
 }
 
