@@ -6,7 +6,6 @@ import {
   ANNOTATION_PROVIDER_NAME,
   INIT_CONTAINER_NAME,
   INIT_JOB_BACKOFF_LIMIT,
-  PROVIDER_CLUSTER_ROLE,
   type ClusterRoleBinding,
   type Job,
   type Provider,
@@ -23,6 +22,7 @@ import {
   podSecurityContext,
   podVolumes,
   prepareRenderInput,
+  providerIdentity,
   renderContainer,
 } from "./render-pod.ts";
 
@@ -45,24 +45,11 @@ export function renderInitObjects(provider: Provider, ctx: RenderContext): InitO
   const input = prepareRenderInput(provider, ctx, "Job");
   const { names } = input;
   const initHash = computeInitHash(provider);
-  const subject = () => [{ kind: "ServiceAccount" as const, name: names.init, namespace: ctx.namespace }];
-
-  const serviceAccount: ServiceAccount = {
-    apiVersion: "v1",
-    kind: "ServiceAccount",
-    metadata: objectMeta(input, names.init, true, initLabels(provider)),
-  };
-  const clusterRoleBinding: ClusterRoleBinding = {
-    apiVersion: "rbac.authorization.k8s.io/v1",
-    kind: "ClusterRoleBinding",
-    metadata: objectMeta(input, names.initClusterRoleBinding, false, initLabels(provider)),
-    roleRef: {
-      apiGroup: "rbac.authorization.k8s.io",
-      kind: "ClusterRole",
-      name: ctx.providerClusterRole ?? PROVIDER_CLUSTER_ROLE,
-    },
-    subjects: subject(),
-  };
+  const { serviceAccount, clusterRoleBinding } = providerIdentity(
+    input,
+    { serviceAccount: names.init, clusterRoleBinding: names.initClusterRoleBinding },
+    initLabels(provider),
+  );
   const role: Role = {
     apiVersion: "rbac.authorization.k8s.io/v1",
     kind: "Role",
@@ -77,7 +64,7 @@ export function renderInitObjects(provider: Provider, ctx: RenderContext): InitO
     kind: "RoleBinding",
     metadata: objectMeta(input, names.init, true, initLabels(provider)),
     roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: names.init },
-    subjects: subject(),
+    subjects: clusterRoleBinding.subjects.map((s) => ({ ...s })),
   };
 
   const { pod, mounts } = podVolumes(input, "Job", { volumes: [], mounts: [] });

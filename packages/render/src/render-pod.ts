@@ -1,6 +1,8 @@
 import {
+  PROVIDER_CLUSTER_ROLE,
   PROVIDER_KIND_INFO,
   providerObjectNames,
+  type ClusterRoleBinding,
   type Container,
   type EnvVar,
   type ObjectMeta,
@@ -9,6 +11,7 @@ import {
   type Provider,
   type ProviderObjectNames,
   type SecurityContext,
+  type ServiceAccount,
   type Volume,
   type VolumeMount,
 } from "@openmcp-ts/contract";
@@ -69,6 +72,35 @@ export function objectMeta(
     labels,
     ...(annotations === undefined ? {} : { annotations }),
     ...(input.owner === undefined ? {} : { ownerReferences: [{ ...input.owner }] }),
+  };
+}
+
+/**
+ * A phase's identity: its ServiceAccount and the ClusterRoleBinding that grants it the provider
+ * ClusterRole (`ctx.providerClusterRole`, cluster-admin by default as in the reference).
+ */
+export function providerIdentity(
+  input: RenderInput,
+  names: { serviceAccount: string; clusterRoleBinding: string },
+  labels: Record<string, string>,
+): { serviceAccount: ServiceAccount; clusterRoleBinding: ClusterRoleBinding } {
+  return {
+    serviceAccount: {
+      apiVersion: "v1",
+      kind: "ServiceAccount",
+      metadata: objectMeta(input, names.serviceAccount, true, labels),
+    },
+    clusterRoleBinding: {
+      apiVersion: "rbac.authorization.k8s.io/v1",
+      kind: "ClusterRoleBinding",
+      metadata: objectMeta(input, names.clusterRoleBinding, false, labels),
+      roleRef: {
+        apiGroup: "rbac.authorization.k8s.io",
+        kind: "ClusterRole",
+        name: input.ctx.providerClusterRole ?? PROVIDER_CLUSTER_ROLE,
+      },
+      subjects: [{ kind: "ServiceAccount", name: names.serviceAccount, namespace: input.ctx.namespace }],
+    },
   };
 }
 

@@ -2,7 +2,6 @@ import {
   LABEL_TOPOLOGY,
   LABEL_TOPOLOGY_NS,
   METRICS_PORT_NAME,
-  PROVIDER_CLUSTER_ROLE,
   WEBHOOK_CERT_DIR,
   WEBHOOK_VOLUME_NAME,
   type ClusterRoleBinding,
@@ -22,6 +21,7 @@ import {
   podSecurityContext,
   podVolumes,
   prepareRenderInput,
+  providerIdentity,
   renderContainer,
   type RenderInput,
 } from "./render-pod.ts";
@@ -44,22 +44,11 @@ export function renderRunObjects(provider: Provider, ctx: RenderContext): RunObj
   const { names, spec } = input;
   const metrics = spec.metrics;
 
-  const serviceAccount: ServiceAccount = {
-    apiVersion: "v1",
-    kind: "ServiceAccount",
-    metadata: objectMeta(input, names.run, true, controllerLabels(provider)),
-  };
-  const clusterRoleBinding: ClusterRoleBinding = {
-    apiVersion: "rbac.authorization.k8s.io/v1",
-    kind: "ClusterRoleBinding",
-    metadata: objectMeta(input, names.runClusterRoleBinding, false, controllerLabels(provider)),
-    roleRef: {
-      apiGroup: "rbac.authorization.k8s.io",
-      kind: "ClusterRole",
-      name: ctx.providerClusterRole ?? PROVIDER_CLUSTER_ROLE,
-    },
-    subjects: [{ kind: "ServiceAccount", name: names.run, namespace: ctx.namespace }],
-  };
+  const { serviceAccount, clusterRoleBinding } = providerIdentity(
+    input,
+    { serviceAccount: names.run, clusterRoleBinding: names.runClusterRoleBinding },
+    controllerLabels(provider),
+  );
 
   const webhook: { volumes: Volume[]; mounts: VolumeMount[] } = ctx.webhookSecretPresent
     ? {
