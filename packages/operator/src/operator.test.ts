@@ -4,9 +4,11 @@ import {
   ANNOTATION_INIT_HASH,
   ANNOTATION_OPERATION,
   FINALIZER,
+  providerObjectNames,
   type Deployment,
   type Job,
   type Provider,
+  type ProviderKind,
   type Service,
 } from "@openmcp-ts/contract";
 import {
@@ -59,6 +61,19 @@ describe("operator against a real apiserver", () => {
       },
       { subresource: "status" },
     );
+  }
+
+  /** Plays the controllers for an applied provider: completes its init Job and makes its Deployment available. */
+  async function rollOutToReady(kind: ProviderKind, name: string): Promise<Provider> {
+    const names = providerObjectNames(kind, name);
+    await eventually("init Job", () => getJob(names.init));
+    await completeJob(names.init);
+    await eventually("Deployment", () => getDeployment(names.run));
+    await makeDeploymentAvailable(names.run);
+    return eventually("Ready", async () => {
+      const p = await getProvider(kind, name);
+      return p?.status?.phase === "Ready" ? p : undefined;
+    });
   }
 
   it("installs a ClusterProvider: init objects first, then the Deployment, then Ready (scenarios 4, 7, 8)", async () => {
@@ -166,26 +181,14 @@ describe("operator against a real apiserver", () => {
       { status: { resources } },
       { subresource: "status" },
     );
-    await completeJob(`sp-${name}-init`);
-    await eventually("Deployment", () => getDeployment(`sp-${name}`));
-    await makeDeploymentAvailable(`sp-${name}`);
-    const ready = await eventually("Ready", async () => {
-      const p = await getProvider("ServiceProvider", name);
-      return p?.status?.phase === "Ready" ? p : undefined;
-    });
+    const ready = await rollOutToReady("ServiceProvider", name);
     assert.deepEqual(ready.status?.resources, resources);
   });
 
   it("re-runs init on an image change while the old Deployment keeps serving, but not for runReplicas (scenarios 20, 21)", async () => {
     const name = "platform-service-upgrade";
     await h.client.apply(testProvider("PlatformService", name), "test");
-    await eventually("init Job", () => getJob(`ps-${name}-init`));
-    await completeJob(`ps-${name}-init`);
-    await eventually("Deployment", () => getDeployment(`ps-${name}`));
-    await makeDeploymentAvailable(`ps-${name}`);
-    await eventually("Ready", async () =>
-      (await getProvider("PlatformService", name))?.status?.phase === "Ready" ? true : undefined,
-    );
+    await rollOutToReady("PlatformService", name);
     const firstHash = (await getJob(`ps-${name}-init`))!.metadata.annotations![ANNOTATION_INIT_HASH];
 
     await h.client.apply(testProvider("PlatformService", name, { runReplicas: 3 }), "test");
@@ -280,14 +283,7 @@ describe("operator against a real apiserver", () => {
   it("re-creates a deleted init Job without touching the Deployment (scenario 24)", async () => {
     const name = "job-deleted-by-hand";
     await h.client.apply(testProvider("ServiceProvider", name), "test");
-    await eventually("init Job", () => getJob(`sp-${name}-init`));
-    await completeJob(`sp-${name}-init`);
-    await eventually("Deployment", () => getDeployment(`sp-${name}`));
-    await makeDeploymentAvailable(`sp-${name}`);
-    const ready = await eventually("Ready", async () => {
-      const p = await getProvider("ServiceProvider", name);
-      return p?.status?.phase === "Ready" ? p : undefined;
-    });
+    const ready = await rollOutToReady("ServiceProvider", name);
     assert.equal(ready.status?.phase, "Ready");
     const deploymentBefore = (await getDeployment(`sp-${name}`))!;
 
