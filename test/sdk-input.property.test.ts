@@ -9,6 +9,7 @@ import {
 } from "@openmcp-ts/contract";
 // Relative import: @openmcp-ts/provider-sdk is not a dependency of the test package.
 import { defineProvider, extractKubeconfigFlag } from "../packages/provider-sdk/src/define-provider.ts";
+import { captureOutput } from "../packages/provider-sdk/src/capture-output.ts";
 
 /**
  * Bad input (issue 8), the provider side: generated argv for the contract parser
@@ -38,18 +39,7 @@ const FALSE_VALUES = ["0", "f", "F", "false", "FALSE", "False"];
 
 type Env = Record<string, string | undefined>;
 
-interface Io {
-  out: string[];
-  err: string[];
-  stdout: (t: string) => void;
-  stderr: (t: string) => void;
-}
-
-function capture(): Io {
-  const out: string[] = [];
-  const err: string[] = [];
-  return { out, err, stdout: (t) => void out.push(t), stderr: (t) => void err.push(t) };
-}
+const capture = captureOutput;
 
 /** A provider whose init and run only record that they were called, then fail. */
 function recordingProvider(): { main: ReturnType<typeof defineProvider>["main"]; calls: string[] } {

@@ -21,6 +21,7 @@ import { createAndWaitForCluster } from "./create-and-wait-for-cluster.ts";
 import { defineProvider, type InitContext, type RunContext } from "./define-provider.ts";
 import { installCrds } from "./install-crds.ts";
 import { registerResources } from "./register-resources.ts";
+import { captureOutput } from "./capture-output.ts";
 
 // One apiserver for every integration test of the package: start-up dominates their run time.
 let cp: ControlPlane;
@@ -31,16 +32,7 @@ after(async () => {
   await cp?.stop();
 });
 
-function capture(): {
-  out: string[];
-  err: string[];
-  stdout: (t: string) => void;
-  stderr: (t: string) => void;
-} {
-  const out: string[] = [];
-  const err: string[] = [];
-  return { out, err, stdout: (t) => void out.push(t), stderr: (t) => void err.push(t) };
-}
+const capture = captureOutput;
 
 const never = (): Promise<void> => Promise.reject(new Error("must not be called"));
 

@@ -1,17 +1,9 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { defineProvider, extractKubeconfigFlag } from "./define-provider.ts";
+import { captureOutput } from "./capture-output.ts";
 
-function capture(): {
-  out: string[];
-  err: string[];
-  stdout: (t: string) => void;
-  stderr: (t: string) => void;
-} {
-  const out: string[] = [];
-  const err: string[] = [];
-  return { out, err, stdout: (t) => void out.push(t), stderr: (t) => void err.push(t) };
-}
+const capture = captureOutput;
 
 const never = (): Promise<void> => Promise.reject(new Error("must not be called"));
 
