@@ -16,6 +16,15 @@ export class ApiError extends Error {
   }
 }
 
+/** A request a write guard refused to send (see withWriteGuard). */
+export class WriteFencedError extends Error {}
+
+/** Whether the error, or one it was wrapped around, is a WriteFencedError. */
+export function isWriteFenced(err: unknown): boolean {
+  for (let e: unknown = err; e instanceof Error; e = e.cause) if (e instanceof WriteFencedError) return true;
+  return false;
+}
+
 export function isNotFound(err: unknown): boolean {
   return err instanceof ApiError && err.code === 404;
 }

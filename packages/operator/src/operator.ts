@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
 import type { Server } from "node:http";
 import { FIELD_MANAGER_OPERATOR } from "@openmcp-ts/contract";
-import { KubeClient, LeaderElector } from "@openmcp-ts/kube";
+import { KubeClient, LeaderElector, WriteFencedError } from "@openmcp-ts/kube";
 import { metricsRoute, parseBindAddress, serveHttp } from "./http-server.ts";
 import type { Logger } from "@openmcp-ts/kube";
 import { createOperatorMetrics, type OperatorMetrics } from "./metrics.ts";
@@ -42,7 +42,9 @@ export async function startOperator(options: OperatorOptions, log: Logger): Prom
     ? client.withWriteGuard((method, path) => {
         if (!elector?.isLeader()) {
           metrics.writesFenced.inc({});
-          throw new Error(`not sending ${method} ${path}: this replica does not hold the leader lease`);
+          throw new WriteFencedError(
+            `not sending ${method} ${path}: this replica does not hold the leader lease`,
+          );
         }
       })
     : client;

@@ -34,7 +34,14 @@ import {
   type Plan,
 } from "@openmcp-ts/reconciler";
 import { RenderError, renderInitObjects, renderRunObjects, type RenderContext } from "@openmcp-ts/render";
-import { ApiError, Informer, WorkQueue, type CachedObject, type KubeClient } from "@openmcp-ts/kube";
+import {
+  ApiError,
+  Informer,
+  WorkQueue,
+  isWriteFenced,
+  type CachedObject,
+  type KubeClient,
+} from "@openmcp-ts/kube";
 import { liveMatches } from "./live-matches.ts";
 import type { Logger } from "@openmcp-ts/kube";
 import type { OperatorMetrics } from "./metrics.ts";
@@ -96,6 +103,9 @@ function podEssentials(obj: Obj): Obj {
     ...(pod.status ? { status: pod.status } : {}),
   } as Obj;
 }
+
+/** When a pass refused by the write fence is looked at again (about a lease renewal period). */
+const FENCED_RETRY_MS = 1000;
 
 /** One step of a pass that failed, with what it was doing, for the status condition and the retry. */
 class StepError extends Error {
@@ -315,6 +325,13 @@ export class ProviderController {
       });
       return result;
     } catch (err) {
+      // Not the provider's failure: this replica lost the lease. Look again soon, without growing
+      // the key's backoff (a replica that leads again must not find its keys minutes away).
+      if (isWriteFenced(err)) {
+        this.metrics.reconcileTotal.inc({ kind, result: "fenced" });
+        log.debug("reconcile fenced: not the leader", { error: (err as Error).message });
+        return { requeueAfterMs: FENCED_RETRY_MS };
+      }
       this.metrics.reconcileTotal.inc({ kind, result: "error" });
       this.metrics.reconcileErrors.inc({ kind });
       throw err;
@@ -385,7 +402,7 @@ export class ProviderController {
     try {
       await this.execute(kind, provider, plan, log);
     } catch (err) {
-      if (!(err instanceof StepError)) throw err;
+      if (!(err instanceof StepError) || isWriteFenced(err)) throw err;
       const outcome = planFailure(
         provider,
         err.step,
