@@ -62,11 +62,13 @@ describe("faults on the full control plane", () => {
     await h.client.apply(testProvider(kind, name, { image }), "faults-test");
     if (!providers.some((p) => p.kind === kind && p.name === name)) providers.push({ kind, name });
   }
+  /** Rethrows with the operators' last log lines, so a failure in CI can be understood. */
+  const withOperatorLogs = (err: unknown): never => {
+    const logs = operators.map((p) => `--- ${p.child.pid ?? "?"}:\n${p.logs.slice(-15).join("\n")}`);
+    throw new Error(`${(err as Error).message}\noperator logs (last lines):\n${logs.join("\n")}`);
+  };
   const converged = (): Promise<void> =>
-    expectConverged(h.client, ns(), providers, 120_000).catch((err: unknown) => {
-      const logs = operators.map((p) => `--- ${p.child.pid ?? "?"}:\n${p.logs.slice(-15).join("\n")}`);
-      throw new Error(`${(err as Error).message}\noperator logs (last lines):\n${logs.join("\n")}`);
-    });
+    expectConverged(h.client, ns(), providers, 120_000).catch(withOperatorLogs);
   const jobOf = (name: string) =>
     h.client.list<Job>(
       { apiVersion: "batch/v1", kind: "Job", namespace: ns() },
@@ -249,7 +251,7 @@ describe("faults on the full control plane", () => {
         checkpointEveryMs: 15_000,
         seed: 42,
         convergeTimeoutMs: 120_000,
-      });
+      }).catch(withOperatorLogs);
       assert.equal(report.checkpoints.length, 2);
       assert.ok(report.operations.update > 0 && report.operations.delete > 0, JSON.stringify(report));
     } finally {
