@@ -1,19 +1,30 @@
-// Builds the reference openMCP operator (Go, github.com/openmcp-project/openmcp-operator) for running it
-// out-of-cluster next to ours, or finds an already built one.
+// Builds the reference openMCP operator (Go, github.com/openmcp-project/openmcp-operator v1.3.0) for
+// running it out of cluster next to ours (bench, parity and takeover tests), or finds a built one.
 // Run: pnpm exec tsx bench/reference/build-reference-operator.ts   (prints the binary's path on stdout)
-// Lookup order: $REFERENCE_OPERATOR (path to a binary), then the testenv cache
-// (<cache>/openmcp-operator-<version>/openmcp-operator), else `go build` in bench/reference/go.
+//
+// Lookup order: $REFERENCE_OPERATOR (a binary), the testenv cache
+// (<cache>/openmcp-operator-v1.3.0/openmcp-operator), else a build under testenv's machine-wide lock:
+// from the source archives in $OPENMCP_REFERENCE_SOURCE (default ../shared/reference next to the
+// repository) when they are there, else from the Go module proxy through the wrapper module in go/.
+import { execFile } from "node:child_process";
 import { constants as fsConstants } from "node:fs";
-import { access, mkdir, readFile, rename, rm, stat } from "node:fs/promises";
+import { access, mkdir, readdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import process from "node:process";
 import { fileURLToPath, pathToFileURL } from "node:url";
+import { promisify } from "node:util";
 import { cacheDir, runGo, withBuildLock } from "@openmcp-ts/testenv";
 
 export const REFERENCE_MODULE = "github.com/openmcp-project/openmcp-operator";
-export const REFERENCE_PACKAGE = `${REFERENCE_MODULE}/cmd/openmcp-operator`;
+export const REFERENCE_VERSION = "v1.3.0";
+const CONTROLLER_UTILS = "github.com/openmcp-project/controller-utils";
+const CONTROLLER_UTILS_VERSION = "v0.31.0";
+/** The reference's Lease (controller-runtime leader election ID) in its system namespace. */
+export const REFERENCE_LEASE_NAME = "github.com/openmcp-project/openmcp-operator";
 const BINARY_NAME = "openmcp-operator";
-const GO_MODULE_DIR: string = join(dirname(fileURLToPath(import.meta.url)), "go");
+const HERE = dirname(fileURLToPath(import.meta.url));
+const GO_MODULE_DIR = join(HERE, "go");
+const REPO_ROOT = resolve(HERE, "..", "..");
 
 export type Progress = (line: string) => void;
 
@@ -22,22 +33,22 @@ export interface ReferenceOperatorOptions {
   progress?: Progress;
 }
 
-const defaultProgress: Progress = (line: string): void => {
+const defaultProgress: Progress = (line) => {
   process.stderr.write(`reference: ${line}\n`);
 };
 
-/** The pinned release: the version of the operator module required in bench/reference/go/go.mod. */
-export async function referenceOperatorVersion(): Promise<string> {
-  const goMod: string = await readFile(join(GO_MODULE_DIR, "go.mod"), "utf8");
-  const escaped: string = REFERENCE_MODULE.replaceAll(".", "\\.");
-  const match: RegExpMatchArray | null = new RegExp(`^\\s*${escaped}\\s+(v\\S+)`, "m").exec(goMod);
-  if (!match?.[1]) throw new Error(`no "require ${REFERENCE_MODULE} <version>" in ${GO_MODULE_DIR}/go.mod`);
-  return match[1];
+/** Where the built binary and the unpacked sources live: next to testenv's binaries, keyed by version. */
+export function referenceCacheDir(env: NodeJS.ProcessEnv = process.env): string {
+  return join(cacheDir(env), `${BINARY_NAME}-${REFERENCE_VERSION}`);
 }
 
-/** Where the built binary lives: next to testenv's binaries, keyed by version. */
-export function referenceOperatorCachePath(version: string, env: NodeJS.ProcessEnv = process.env): string {
-  return join(cacheDir(env), `${BINARY_NAME}-${version}`, BINARY_NAME);
+export function referenceOperatorCachePath(env: NodeJS.ProcessEnv = process.env): string {
+  return join(referenceCacheDir(env), BINARY_NAME);
+}
+
+/** The directory holding `openmcp-operator-v1.3.0.tar.gz` and `controller-utils-v0.31.0.tar.gz`. */
+export function referenceSourceArchives(env: NodeJS.ProcessEnv = process.env): string {
+  return resolve(env.OPENMCP_REFERENCE_SOURCE ?? join(REPO_ROOT, "..", "shared", "reference"));
 }
 
 async function isExecutable(path: string): Promise<boolean> {
@@ -49,76 +60,139 @@ async function isExecutable(path: string): Promise<boolean> {
   }
 }
 
+async function exists(path: string): Promise<boolean> {
+  return stat(path).then(
+    () => true,
+    () => false,
+  );
+}
+
 /**
  * The path of a runnable reference operator: `$REFERENCE_OPERATOR` if set (it must be executable),
- * else the cached build of the pinned version, else a fresh `go build` into the cache (minutes).
+ * else the cached build, else a fresh build into the cache (minutes; seconds with a warm Go cache).
  */
 export async function referenceOperatorBinary(options: ReferenceOperatorOptions = {}): Promise<string> {
-  const env: NodeJS.ProcessEnv = options.env ?? process.env;
-  const progress: Progress = options.progress ?? defaultProgress;
-  const override: string | undefined = env.REFERENCE_OPERATOR;
+  const env = options.env ?? process.env;
+  const progress = options.progress ?? defaultProgress;
+  const override = env.REFERENCE_OPERATOR;
   if (override) {
-    const path: string = resolve(override);
-    if (!(await isExecutable(path))) {
+    const path = resolve(override);
+    if (!(await isExecutable(path)))
       throw new Error(`REFERENCE_OPERATOR=${override}: not an executable file`);
-    }
     return path;
   }
-  const version: string = await referenceOperatorVersion();
-  const target: string = referenceOperatorCachePath(version, env);
+  const target = referenceOperatorCachePath(env);
   if (await isExecutable(target)) return target;
-  return withBuildLock(cacheDir(env), progress, async (): Promise<string> => {
+  return withBuildLock(cacheDir(env), progress, async () => {
     // Another process may have built it while we waited for the lock.
     if (await isExecutable(target)) return target;
-    return build(version, target, env, progress);
+    const sources = await unpackedSources(env, progress).catch((err: unknown) => {
+      progress(`[${BINARY_NAME}] no source archives (${(err as Error).message}); using the Go module proxy`);
+      return undefined;
+    });
+    const moduleDir = sources ?? GO_MODULE_DIR;
+    const pkg = sources ? "./cmd/openmcp-operator" : `${REFERENCE_MODULE}/cmd/openmcp-operator`;
+    return build(moduleDir, pkg, target, env, progress);
   });
 }
 
-async function run(args: string[], env: NodeJS.ProcessEnv, onLine: (line: string) => void): Promise<void> {
+/**
+ * The reference's source tree, unpacked once from the archives into the cache, with controller-utils
+ * pointed at its local copy (the only change; the proxy refuses github.com/openmcp-project/* here).
+ * Throws when the archives are not there.
+ */
+export async function unpackedSources(
+  env: NodeJS.ProcessEnv = process.env,
+  progress: Progress = defaultProgress,
+): Promise<string> {
+  const archives = referenceSourceArchives(env);
+  const operatorArchive = join(archives, `openmcp-operator-${REFERENCE_VERSION}.tar.gz`);
+  const utilsArchive = join(archives, `controller-utils-${CONTROLLER_UTILS_VERSION}.tar.gz`);
+  const srcRoot = join(referenceCacheDir(env), "src");
+  const operatorDir = join(srcRoot, `openmcp-operator-${REFERENCE_VERSION}`);
+  const utilsDir = join(srcRoot, `controller-utils-${CONTROLLER_UTILS_VERSION}`);
+  const marker = join(srcRoot, ".unpacked");
+  if (await exists(marker)) return operatorDir;
+  for (const archive of [operatorArchive, utilsArchive]) {
+    if (!(await exists(archive))) throw new Error(`${archive} does not exist`);
+  }
+  progress(`[${BINARY_NAME}] unpacking ${operatorArchive} and ${utilsArchive}`);
+  await rm(srcRoot, { recursive: true, force: true });
+  await mkdir(srcRoot, { recursive: true });
+  const run = promisify(execFile);
+  for (const archive of [operatorArchive, utilsArchive]) await run("tar", ["-xzf", archive, "-C", srcRoot]);
+  for (const mod of [operatorDir, join(operatorDir, "api"), join(operatorDir, "lib")]) {
+    await runGo(
+      [
+        "mod",
+        "edit",
+        `-replace=${CONTROLLER_UTILS}=${utilsDir}`,
+        `-replace=${CONTROLLER_UTILS}/api=${join(utilsDir, "api")}`,
+      ],
+      mod,
+      () => undefined,
+    );
+  }
+  await mkdir(dirname(marker), { recursive: true });
+  await writeFile(marker, `${REFERENCE_VERSION}\n`);
+  return operatorDir;
+}
+
+/** The reference's own platform CRDs (`api/crds/manifests`, label `openmcp.cloud/cluster: platform`), as YAML texts. */
+export async function referenceCrdManifests(env: NodeJS.ProcessEnv = process.env): Promise<string[]> {
+  const dir = join(await unpackedSources(env), "api", "crds", "manifests");
+  const files = (await readdir(dir)).filter((f) => f.endsWith(".yaml")).sort();
+  const texts = await Promise.all(files.map((f) => readFile(join(dir, f), "utf8")));
+  return texts.filter((t) => /openmcp\.cloud\/cluster:\s*platform/.test(t));
+}
+
+async function runGoExplained(
+  args: string[],
+  cwd: string,
+  env: NodeJS.ProcessEnv,
+  onLine: (line: string) => void,
+): Promise<void> {
   try {
-    await runGo(args, GO_MODULE_DIR, onLine, {
-      env: {
-        ...env,
-        // The operator's go.mod asks for a newer Go than may be installed; let go fetch that
-        // toolchain from the module proxy unless the caller chose a policy.
-        GOTOOLCHAIN: env.GOTOOLCHAIN ?? "auto",
-      },
+    await runGo(args, cwd, onLine, {
+      env,
       missingGo: "Install Go (https://go.dev/dl) or set REFERENCE_OPERATOR to a prebuilt binary",
     });
   } catch (err) {
     const text = (err as Error).message;
     if (!/403 Forbidden|not available|Could not resolve host/.test(text)) throw err;
     throw new Error(
-      `${text}\nThe module proxy does not serve ${REFERENCE_MODULE} from here; build it on a machine ` +
-        `that can and point REFERENCE_OPERATOR at the binary (see bench/reference/README.md).`,
+      `${text}\nThe module proxy does not serve ${REFERENCE_MODULE} from here: put the source archives in ` +
+        `${referenceSourceArchives(env)} (or OPENMCP_REFERENCE_SOURCE), or point REFERENCE_OPERATOR at a binary.`,
       { cause: err },
     );
   }
 }
 
 async function build(
-  version: string,
+  moduleDir: string,
+  pkg: string,
   target: string,
   env: NodeJS.ProcessEnv,
   progress: Progress,
 ): Promise<string> {
   progress(
-    `[${BINARY_NAME}] building ${REFERENCE_PACKAGE}@${version} (first time on this machine; takes minutes)`,
+    `[${BINARY_NAME}] building ${REFERENCE_MODULE}@${REFERENCE_VERSION} in ${moduleDir} (first time on this machine; takes minutes)`,
   );
-  const started: number = Date.now();
-  let total: number = 0;
-  await run(["list", "-deps", REFERENCE_PACKAGE], env, () => total++);
-  let done: number = 0;
-  let lastReport: number = 0;
+  const started = Date.now();
+  let total = 0;
+  await runGoExplained(["list", "-deps", pkg], moduleDir, env, () => total++);
+  let done = 0;
+  let lastReport = 0;
   await mkdir(dirname(target), { recursive: true });
-  const partial: string = `${target}.partial-${process.pid}`;
+  const partial = `${target}.partial-${process.pid}`;
   try {
-    await run(
-      ["build", "-v", "-trimpath", "-ldflags", "-s -w", "-o", partial, REFERENCE_PACKAGE],
+    await runGoExplained(
+      ["build", "-v", "-trimpath", "-ldflags", "-s -w", "-o", partial, pkg],
+      moduleDir,
       env,
       () => {
         done++;
-        const now: number = Date.now();
+        const now = Date.now();
         if (now - lastReport > 5000) {
           lastReport = now;
           progress(`[${BINARY_NAME}] compiled ${Math.min(done, total)}/${total} packages`);
@@ -133,12 +207,12 @@ async function build(
   return target;
 }
 
-const invokedDirectly: boolean =
+const invokedDirectly =
   process.argv[1] !== undefined && import.meta.url === pathToFileURL(resolve(process.argv[1])).href;
 
 if (invokedDirectly) {
   referenceOperatorBinary().then(
-    (path: string) => {
+    (path) => {
       process.stdout.write(`${path}\n`);
     },
     (err: unknown) => {

@@ -91,6 +91,8 @@ export const REASONS = {
   ProviderInstallationFailed: "ProviderInstallationFailed",
   ProviderNotReady: "ProviderNotReady",
   ProviderReady: "ProviderReady",
+  /** Reconciling while Ready: the operator rolls out a new pod template (no spec change) and old pods serve. */
+  RollingOut: "RollingOut",
   UninstallFailed: "UninstallFailed",
   Uninstalling: "Uninstalling",
   InvalidSpec: "InvalidSpec",

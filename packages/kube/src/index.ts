@@ -4,3 +4,4 @@ export * from "./work-queue.ts";
 export * from "./resource-path.ts";
 export * from "./leader-election.ts";
 export * from "./logger.ts";
+export * from "./upgrade-managed-fields.ts";

@@ -1,5 +1,6 @@
 import type { KubeClient } from "./kube-client.ts";
 import { resourcePath, type ObjectRef } from "./resource-path.ts";
+import type { ManagedFieldsEntry } from "./upgrade-managed-fields.ts";
 
 export interface CachedObject {
   apiVersion?: string;
@@ -16,7 +17,7 @@ export interface InformerOptions<T> {
   onError?: (err: Error) => void;
   /** Cache only metadata (PartialObjectMetadata), e.g. for Secrets whose data we must not hold. */
   metadataOnly?: boolean;
-  /** What the cache keeps of each object (after managedFields are dropped), e.g. only the fields read. */
+  /** What the cache keeps of each object (after managedFields are summarised), e.g. only the fields read. */
   transform?: (obj: T) => T;
   /** Server-side watch timeout; the watch is re-opened from the last resourceVersion after it. */
   watchTimeoutSeconds?: number;
@@ -25,15 +26,19 @@ export interface InformerOptions<T> {
 const key = (o: CachedObject): string => `${o.metadata.namespace ?? ""}/${o.metadata.name ?? ""}`;
 
 /**
- * What a cache keeps of an object: everything but metadata.managedFields, which no reader of the
- * cache needs and which is often the largest part of an object (as client-go's informers trim it).
+ * What a cache keeps of an object: metadata.managedFields, often the largest part of an object,
+ * shrinks to who manages it and how (`manager`, `operation`, `subresource`), without the field
+ * sets; a takeover of another manager's fields reads those from the server when it needs them.
  */
 function trimmed<T extends CachedObject>(obj: T): T {
-  const metadata = obj.metadata as CachedObject["metadata"] & { managedFields?: unknown };
+  const metadata = obj.metadata as CachedObject["metadata"] & { managedFields?: ManagedFieldsEntry[] };
   if (metadata.managedFields === undefined) return obj;
-  const rest = { ...metadata };
-  delete rest.managedFields;
-  return { ...obj, metadata: rest };
+  const managedFields = metadata.managedFields.map(({ manager, operation, subresource }) => ({
+    ...(manager === undefined ? {} : { manager }),
+    ...(operation === undefined ? {} : { operation }),
+    ...(subresource === undefined ? {} : { subresource }),
+  }));
+  return { ...obj, metadata: { ...metadata, managedFields } };
 }
 
 /**

@@ -5,6 +5,7 @@ import {
   COMPONENT_INIT,
   CONDITION_INITIALIZED,
   CONDITION_READY,
+  FIELD_MANAGER_OPERATOR,
   FINALIZER,
   LABEL_COMPONENT,
   LABEL_INSTANCE,
@@ -27,6 +28,7 @@ import {
 import {
   buildStatusPatch,
   failureStepFor,
+  liveMatches,
   planFailure,
   planReconcile,
   type FailureStep,
@@ -38,11 +40,13 @@ import {
   ApiError,
   Informer,
   WorkQueue,
+  hasFieldsToTakeOver,
   isWriteFenced,
+  takeOverManagedFields,
   type CachedObject,
+  type ManagedFieldsEntry,
   type KubeClient,
 } from "@openmcp-ts/kube";
-import { liveMatches } from "./live-matches.ts";
 import type { Logger } from "@openmcp-ts/kube";
 import type { OperatorMetrics } from "./metrics.ts";
 
@@ -61,6 +65,12 @@ export interface ProviderControllerOptions {
   initBackoffMaxMs?: number;
   /** Namespace for Events about cluster-scoped providers (kubectl describe looks in "default"). */
   eventNamespace?: string;
+  /**
+   * Field managers whose Update-written fields on our objects become ours before we apply, as
+   * kubectl's csaupgrade does (default: the reference operator's, `openmcp-operator`): then a field
+   * dropped from the spec is dropped from the live object too. Empty: take over nothing.
+   */
+  takeOverFieldManagers?: readonly string[];
 }
 
 const ANNOTATION_APPLIED_HASH = "openmcp.cloud/applied-hash";
@@ -447,6 +457,15 @@ export class ProviderController {
         }),
       );
     }
+    for (const a of plan.annotate ?? []) {
+      const { annotations, ...object } = a;
+      try {
+        await this.client.patch(object, "merge", { metadata: { annotations } });
+        log.info("adopted", { object: `${a.kind}/${a.name}`, annotations });
+      } catch (err) {
+        throw new StepError((err as Error).message, "init", codeOf(err), "apply", object, { cause: err });
+      }
+    }
     for (const obj of plan.apply) await this.applyIfChanged(obj, log);
     for (const d of plan.delete) {
       const object = {
@@ -502,23 +521,43 @@ export class ProviderController {
         annotations: { ...obj.metadata.annotations, [ANNOTATION_APPLIED_HASH]: hash },
       },
     };
-    const live = this.cached<KubeObject>(obj.kind, obj.metadata.name!, obj.metadata.namespace !== undefined);
-    if (live && live.metadata.annotations?.[ANNOTATION_APPLIED_HASH] === hash && liveMatches(obj, live)) {
+    const live = this.cached<KubeObject & { metadata: { managedFields?: ManagedFieldsEntry[] } }>(
+      obj.kind,
+      obj.metadata.name!,
+      obj.metadata.namespace !== undefined,
+    );
+    const takeOver = this.options.takeOverFieldManagers ?? [FIELD_MANAGER_OPERATOR];
+    const foreignFields = hasFieldsToTakeOver(live?.metadata.managedFields, takeOver);
+    if (
+      !foreignFields &&
+      live &&
+      live.metadata.annotations?.[ANNOTATION_APPLIED_HASH] === hash &&
+      liveMatches(obj, live)
+    ) {
       this.metrics.writesSkipped.inc({ object: obj.kind });
       return;
     }
     const step = obj.metadata.labels?.[LABEL_COMPONENT] === COMPONENT_INIT ? "init" : "run";
+    const ref = {
+      apiVersion: obj.apiVersion,
+      kind: obj.kind,
+      name: obj.metadata.name!,
+      ...(obj.metadata.namespace ? { namespace: obj.metadata.namespace } : {}),
+    };
     try {
+      if (
+        foreignFields &&
+        (await takeOverManagedFields(this.client, ref, this.options.fieldManager, takeOver))
+      ) {
+        log.info("took over fields written by another operator", {
+          object: `${obj.kind}/${ref.name}`,
+          from: takeOver,
+        });
+      }
       await this.client.apply(stamped, this.options.fieldManager, { force: true });
       log.debug("applied", { object: `${obj.kind}/${obj.metadata.name}` });
     } catch (err) {
-      const object = {
-        apiVersion: obj.apiVersion,
-        kind: obj.kind,
-        name: obj.metadata.name!,
-        ...(obj.metadata.namespace ? { namespace: obj.metadata.namespace } : {}),
-      };
-      throw new StepError((err as Error).message, step, codeOf(err), "apply", object, { cause: err });
+      throw new StepError((err as Error).message, step, codeOf(err), "apply", ref, { cause: err });
     }
   }
 

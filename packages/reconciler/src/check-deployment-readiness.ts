@@ -8,6 +8,11 @@ export interface DeploymentReadiness {
   message: string;
   /** Set when the rollout will not finish without a change (progress deadline exceeded). */
   stalled?: { reason: string; message: string };
+  /**
+   * Not ready only because a rollout is under way, while the Deployment still has all its replicas
+   * available (the old pods serve).
+   */
+  serving?: boolean;
 }
 
 export interface ExpectedDeployment {
@@ -41,13 +46,16 @@ export function checkDeploymentReadiness(
   if (deployment.metadata.deletionTimestamp !== undefined) {
     return { ready: false, message: `${ref} not ready: being deleted` };
   }
+  const status = deployment.status ?? {};
+  // The API server defaults replicas to 1; the reference reads a missing value as 0.
+  const want = deployment.spec.replicas ?? 1;
+  const serving = (status.availableReplicas ?? 0) >= want;
   const appliedHash = deployment.metadata.annotations?.[ANNOTATION_RUN_HASH];
   if (expected.runHash !== undefined && appliedHash !== expected.runHash) {
-    return { ready: false, message: `${ref} not ready: update pending` };
+    return { ready: false, message: `${ref} not ready: update pending`, serving };
   }
-  const status = deployment.status ?? {};
   if ((status.observedGeneration ?? 0) < (deployment.metadata.generation ?? 0)) {
-    return { ready: false, message: `${ref} not ready: observed generation outdated` };
+    return { ready: false, message: `${ref} not ready: observed generation outdated`, serving };
   }
 
   const podDetails = describePodProblems(pods);
@@ -66,8 +74,6 @@ export function checkDeploymentReadiness(
     return { ready: false, message, stalled: { reason: "ProgressDeadlineExceeded", message } };
   }
 
-  // The API server defaults replicas to 1; the reference reads a missing value as 0.
-  const want = deployment.spec.replicas ?? 1;
   const { replicas = 0, updatedReplicas = 0, availableReplicas = 0 } = status;
   if (replicas !== want || updatedReplicas !== want || availableReplicas !== want) {
     const counts = `${updatedReplicas}/${want} replicas updated, ${availableReplicas}/${want} available${
@@ -76,6 +82,7 @@ export function checkDeploymentReadiness(
     return {
       ready: false,
       message: withDetail(`${ref} is not ready`, [counts, ...failureDetails, ...podDetails]),
+      serving,
     };
   }
   return { ready: true, message: "" };

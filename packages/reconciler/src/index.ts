@@ -5,6 +5,7 @@ export type {
   ObjectReference,
   ObservedState,
   Plan,
+  PlannedAnnotation,
   PlannedDelete,
   PlannedEvent,
   ReconcileInput,
@@ -54,3 +55,5 @@ export {
   INIT_RUNNING_MESSAGE,
 } from "./plan-init-job.ts";
 export { transitionEvents, EVENT_REASONS } from "./transition-events.ts";
+export { liveMatches } from "./live-matches.ts";
+export { runsSameInit } from "./adopt-init-job.ts";

@@ -13,7 +13,8 @@ import {
 import { describeLastFailure, describePodProblems, truncate } from "./describe-pods.ts";
 import type { ConditionState } from "./provider-status.ts";
 import type { ReconcileOptions } from "./reconcile-options.ts";
-import type { DesiredInitObjects, PlannedDelete } from "./reconcile-types.ts";
+import { adoptionAnnotations, runsSameInit } from "./adopt-init-job.ts";
+import type { DesiredInitObjects, PlannedAnnotation, PlannedDelete } from "./reconcile-types.ts";
 import { formatTime } from "./set-condition.ts";
 
 export const INIT_RUNNING_MESSAGE = "Initialization is running";
@@ -25,6 +26,8 @@ export interface InitDecision {
   completed: boolean;
   apply: KubeObject[];
   delete: PlannedDelete[];
+  /** A succeeded Job of another operator that ran the same init, marked as ours instead of re-run. */
+  annotate?: PlannedAnnotation[];
   requeueAfterMs?: number;
   initialized: ConditionState;
   reconciling?: { reason: string; message: string };
@@ -148,7 +151,35 @@ export function planInitJob(
     };
   }
 
-  const current = job.metadata.annotations?.[ANNOTATION_INIT_HASH] === desired.initHash;
+  const jobHash = job.metadata.annotations?.[ANNOTATION_INIT_HASH];
+  if (
+    jobHash === undefined &&
+    job.metadata.deletionTimestamp === undefined &&
+    isJobSucceeded(job) &&
+    runsSameInit(desired.job, job)
+  ) {
+    // A switch from the reference operator: its Job already ran this init.
+    return {
+      completed: true,
+      apply: [],
+      delete: [],
+      annotate: [
+        {
+          apiVersion: "batch/v1",
+          kind: "Job",
+          name: desired.job.metadata.name ?? "",
+          namespace: options.namespace,
+          annotations: adoptionAnnotations(desired.job, desired.initHash),
+        },
+      ],
+      initialized: { status: "True", reason: REASONS.InitCompleted, message: INIT_COMPLETED_MESSAGE },
+      initAttempts: Math.max(previousAttempts, 1),
+      ...(job.spec.template.spec.containers[0]?.image === undefined
+        ? {}
+        : { initializedImage: job.spec.template.spec.containers[0].image }),
+    };
+  }
+  const current = jobHash === desired.initHash;
   if (!current) {
     // A new init hash starts a new series of attempts.
     if (job.metadata.deletionTimestamp !== undefined) {

@@ -16,7 +16,16 @@ import {
 import { ANNOTATION_RUN_HASH } from "./compute-run-hash.ts";
 import { planReconcile } from "./plan-reconcile.ts";
 import type { Plan } from "./reconcile-types.ts";
-import { clone, NAMESPACE, pod, T0, TEST_IMAGE, testProvider, World } from "./testdata/world.ts";
+import {
+  clone,
+  NAMESPACE,
+  pod,
+  renderDesired,
+  T0,
+  TEST_IMAGE,
+  testProvider,
+  World,
+} from "./testdata/world.ts";
 
 const kinds = (objects: KubeObject[]) => objects.map((o) => `${o.kind}/${o.metadata.name ?? ""}`);
 const cond = (status: ProviderStatus | undefined, type: string): Condition | undefined =>
@@ -275,14 +284,39 @@ void describe("planReconcile: updates and re-init (acceptance 20-24)", () => {
     assert.equal(plan.status, undefined);
   });
 
-  for (const [name, annotations] of [
-    ["missing", {}],
-    ["from another spec", { [ANNOTATION_INIT_HASH]: "something-else" }],
+  void it("a succeeded Job without an init hash that ran the same init is adopted, not re-run (switch from the reference)", () => {
+    const world = new World();
+    world.install();
+    world.job!.metadata.annotations = {};
+    // What the reference renders: no security context, its own backoff limit, server defaults.
+    delete world.job!.spec.template.spec.securityContext;
+    world.job!.spec.template.spec.containers[0]!.terminationMessagePolicy = "File";
+    const plan = world.pass();
+    assert.deepEqual(plan.delete, []);
+    assert.equal(plan.annotate?.[0]?.kind, "Job");
+    assert.equal(
+      plan.annotate?.[0]?.annotations[ANNOTATION_INIT_HASH],
+      renderDesired(world.provider).desired!.init.initHash,
+    );
+    assert.ok(
+      plan.apply.some((o) => o.kind === "Deployment"),
+      "the run phase goes ahead in the same pass",
+    );
+    assert.equal(brief(cond(plan.status ?? world.provider.status, "Initialized")), "True/InitCompleted");
+  });
+
+  for (const [name, annotations, change] of [
+    ["missing and it ran another image", {}, "image"],
+    ["missing and it ran other env", {}, "env"],
+    ["from another spec", { [ANNOTATION_INIT_HASH]: "something-else" }, undefined],
   ] as const) {
     void it(`a Job whose init hash is ${name} is replaced (23)`, () => {
       const world = new World();
       world.install();
       world.job!.metadata.annotations = { ...annotations };
+      const container = world.job!.spec.template.spec.containers[0]!;
+      if (change === "image") container.image = "other:v9";
+      if (change === "env") container.env = [...(container.env ?? []), { name: "EXTRA", value: "1" }];
       const plan = world.pass();
       assert.equal(plan.delete[0]?.kind, "Job");
       assert.equal(plan.delete[0]?.propagationPolicy, "Background");
@@ -780,5 +814,40 @@ void describe("planReconcile: input checks", () => {
     const plan = world.pass();
     assert.equal(brief(cond(plan.status, "Initialized")), "True/InitCompleted");
     assert.equal(plan.status?.initializedImage, TEST_IMAGE);
+  });
+});
+
+void describe("planReconcile: rollouts the user did not ask for", () => {
+  void it("keep Ready=True while the old pods serve, with Reconciling=True/RollingOut", () => {
+    const world = new World();
+    world.ctx = { ...world.ctx, securityContext: "none" };
+    world.install();
+    assert.equal(brief(cond(world.provider.status, "Ready")), "True/ProviderReady");
+    // A new pod template of the operator's own (same generation): e.g. after a switch of operators.
+    world.ctx = { ...world.ctx, securityContext: "restricted" };
+    const plan = world.pass();
+    assert.ok(plan.apply.some((o) => o.kind === "Deployment"));
+    assert.equal(brief(cond(world.provider.status, "Ready")), "True/ProviderReady");
+    assert.equal(brief(cond(world.provider.status, "Reconciling")), "True/RollingOut");
+    assert.equal(world.provider.status?.phase, "Ready");
+    world.rollOut();
+    world.pass();
+    assert.equal(cond(world.provider.status, "Reconciling"), undefined);
+  });
+
+  void it("do not hide a spec change or a Deployment that lost its pods", () => {
+    const world = new World();
+    world.install();
+    world.changeSpec({ runReplicas: 3 });
+    world.pass();
+    assert.equal(brief(cond(world.provider.status, "Ready")), "False/ProviderNotReady");
+
+    const other = new World();
+    other.ctx = { ...other.ctx, securityContext: "none" };
+    other.install();
+    other.ctx = { ...other.ctx, securityContext: "restricted" };
+    other.deployment!.status = { ...other.deployment!.status, availableReplicas: 0 };
+    other.pass();
+    assert.equal(brief(cond(other.provider.status, "Ready")), "False/ProviderNotReady");
   });
 });

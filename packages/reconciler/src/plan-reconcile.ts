@@ -1,5 +1,6 @@
 import {
   ANNOTATION_OPERATION,
+  CONDITION_READY,
   FINALIZER,
   OPERATION_IGNORE,
   OPERATION_RECONCILE,
@@ -58,6 +59,7 @@ export function planReconcile(input: ReconcileInput): Plan {
     const init = planInitJob(provider, desired.init, observed, options, now);
     plan.apply.push(...init.apply);
     plan.delete.push(...init.delete);
+    if (init.annotate !== undefined) plan.annotate = init.annotate;
     if (init.requeueAfterMs !== undefined) plan.requeueAfterMs = init.requeueAfterMs;
     if (init.startedMessage !== undefined) messages.initStarted = init.startedMessage;
     const initializedImage = init.initializedImage ?? provider.status?.initializedImage;
@@ -113,6 +115,11 @@ function invalidSpecDraft(
   };
 }
 
+function wasReadyAtThisGeneration(provider: Provider): boolean {
+  const ready = provider.status?.conditions?.find((c) => c.type === CONDITION_READY);
+  return ready?.status === "True" && ready.observedGeneration === provider.metadata.generation;
+}
+
 interface RunDecision {
   apply: Plan["apply"];
   delete: Plan["delete"];
@@ -165,6 +172,22 @@ function planRun(
     };
   }
   const message = `${NOT_READY_PREFIX}${readiness.message}`;
+  if (readiness.serving === true && readiness.stalled === undefined && wasReadyAtThisGeneration(provider)) {
+    // Nothing the user asked for changed (same generation): the operator rolls out a new pod
+    // template of its own, e.g. after taking over from the reference or an upgrade of ours, and the
+    // old pods keep serving. Ready stays True; Reconciling says what is going on.
+    return {
+      apply,
+      delete: del,
+      ...(options.progressPollMs > 0 ? { requeueAfterMs: options.progressPollMs } : {}),
+      draft: {
+        ready: { status: "True", reason: REASONS.ProviderReady, message: READY_MESSAGE },
+        reconciling: { reason: REASONS.RollingOut, message: `rolling out: ${readiness.message}` },
+        metrics,
+        runningImage: provider.status?.runningImage ?? deploymentImage(observed.deployment),
+      },
+    };
+  }
   return {
     apply,
     delete: del,

@@ -92,6 +92,11 @@ export interface PlannedDelete extends ObjectReference {
   propagationPolicy?: "Background" | "Foreground";
 }
 
+/** Annotations to merge into an existing object's metadata (nothing else of it is touched). */
+export interface PlannedAnnotation extends ObjectReference {
+  annotations: Record<string, string>;
+}
+
 export interface PlannedEvent {
   type: "Normal" | "Warning";
   reason: string;
@@ -103,15 +108,17 @@ export interface PlannedEvent {
  * (then writes `statusForFailure(...)` instead of `status`):
  * 1. `finalizer: "add"` (before anything is created),
  * 2. `removeOperationAnnotation`,
- * 3. `apply` (server-side apply, in order),
- * 4. `delete` (in order; 404 counts as success),
- * 5. `finalizer: "remove"` (only after every delete succeeded),
- * 6. `status` to the status subresource (never touching `status.resources`), then `events`,
- * 7. requeue after `requeueAfterMs` if set.
+ * 3. `annotate` (merge patches of metadata.annotations, e.g. adopting another operator's init Job),
+ * 4. `apply` (server-side apply, in order),
+ * 5. `delete` (in order; 404 counts as success),
+ * 6. `finalizer: "remove"` (only after every delete succeeded),
+ * 7. `status` to the status subresource (never touching `status.resources`), then `events`,
+ * 8. requeue after `requeueAfterMs` if set.
  */
 export interface Plan {
   finalizer?: "add" | "remove";
   removeOperationAnnotation?: boolean;
+  annotate?: PlannedAnnotation[];
   apply: KubeObject[];
   delete: PlannedDelete[];
   /** The full desired status of our fields; undefined when it equals what the provider already has. */

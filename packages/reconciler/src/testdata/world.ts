@@ -141,6 +141,10 @@ export class World {
     if (plan.removeOperationAnnotation === true && meta.annotations !== undefined) {
       delete meta.annotations[ANNOTATION_OPERATION];
     }
+    for (const a of plan.annotate ?? []) {
+      const existing = this.objects.get(key(a));
+      if (existing !== undefined) existing.metadata.annotations = { ...existing.metadata.annotations, ...a.annotations };
+    }
     for (const object of plan.apply) this.apply(clone(object));
     for (const ref of plan.delete) {
       const k = key(ref);
