@@ -1,5 +1,5 @@
 import { FIELD_MANAGER_OPERATOR, providerCrds } from "@openmcp-ts/contract";
-import type { KubeClient } from "@openmcp-ts/kube";
+import { takeOverManagedFields, type KubeClient } from "@openmcp-ts/kube";
 import type { Logger } from "@openmcp-ts/kube";
 
 interface Crd {
@@ -17,6 +17,11 @@ export async function installCrds(client: KubeClient, log: Logger, timeoutMs = 6
   const crds = providerCrds() as unknown as Crd[];
   for (const crd of crds) {
     try {
+      // CRDs the reference's `init` created (Update by `openmcp-operator`) become wholly ours, so
+      // parts of its schema that ours does not have are removed rather than kept beside ours.
+      const ref = { apiVersion: crd.apiVersion, kind: crd.kind, name: crd.metadata.name };
+      if (await takeOverManagedFields(client, ref, FIELD_MANAGER_OPERATOR, [FIELD_MANAGER_OPERATOR]))
+        log.info("CRD fields taken over from the reference operator", { crd: crd.metadata.name });
       await client.apply(crd, FIELD_MANAGER_OPERATOR, { force: true });
     } catch (err) {
       throw new Error(`cannot install CRD ${crd.metadata.name}: ${(err as Error).message}`, { cause: err });
