@@ -5,3 +5,4 @@ export * from "./resource-path.ts";
 export * from "./leader-election.ts";
 export * from "./logger.ts";
 export * from "./upgrade-managed-fields.ts";
+export * from "./foreign-lease-watcher.ts";

@@ -5,6 +5,9 @@ import { installCrds } from "./install-crds.ts";
 import { createLogger, parseLogLevel, type Logger } from "@openmcp-ts/kube";
 import { startOperator } from "./operator.ts";
 
+/** The reference Go operator's leader election ID (controller-runtime uses it as the Lease name). */
+export const REFERENCE_LEASE = "github.com/openmcp-project/openmcp-operator";
+
 export const USAGE = `Usage: openmcp-operator <init|run> [flags]
 
 Deploys openMCP providers (ClusterProvider, ServiceProvider, PlatformService): for each one an init
@@ -32,6 +35,11 @@ Flags (run):
   --max-init-attempts N              failed init Jobs before the provider is Stalled (default 5)
   --init-backoff-limit N             pod retries within one init Job (default 4, as the reference)
   --leader-elect-lease-duration S    seconds a leader's lease is valid without renewal (default 15)
+  --wait-for-lease NAME              do not write to providers while another operator holds this Lease in
+                                     POD_NAMESPACE; go ahead once it is released or expires (default
+                                     ${REFERENCE_LEASE}, the reference operator's
+                                     leader election ID; empty: do not wait). A name with '/' cannot exist,
+                                     so the default is never waited for: see the README
 Environment:
   POD_NAMESPACE                      required for run: the system namespace all provider workloads go to
 
@@ -59,6 +67,7 @@ function parse(argv: string[]) {
       "max-init-attempts": { type: "string", default: "5" },
       "init-backoff-limit": { type: "string", default: "4" },
       "leader-elect-lease-duration": { type: "string", default: "15" },
+      "wait-for-lease": { type: "string", default: REFERENCE_LEASE },
       help: { type: "boolean", short: "h", default: false },
     },
   });
@@ -168,6 +177,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
           values["leader-elect-lease-duration"],
           "--leader-elect-lease-duration",
         ),
+        waitForLease: values["wait-for-lease"],
       },
       log,
     );

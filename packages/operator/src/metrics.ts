@@ -157,7 +157,7 @@ export function createOperatorMetrics(registry = new Registry()) {
     writesFenced: registry.register(
       new Counter(
         "openmcp_writes_fenced_total",
-        "Writes not sent because this replica no longer held the leader lease by its own clock.",
+        "Writes not sent because this replica no longer held the leader lease by its own clock, or another operator held the Lease of --wait-for-lease.",
       ),
     ),
     providerReady: registry.register(

@@ -2,7 +2,13 @@ import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
 import type { Server } from "node:http";
 import { FIELD_MANAGER_OPERATOR } from "@openmcp-ts/contract";
-import { KubeClient, LeaderElector, WriteFencedError } from "@openmcp-ts/kube";
+import {
+  ForeignLeaseWatcher,
+  KubeClient,
+  LeaderElector,
+  WriteFencedError,
+  type ForeignLeaseState,
+} from "@openmcp-ts/kube";
 import { metricsRoute, parseBindAddress, serveHttp } from "./http-server.ts";
 import type { Logger } from "@openmcp-ts/kube";
 import { createOperatorMetrics, type OperatorMetrics } from "./metrics.ts";
@@ -17,6 +23,13 @@ export interface OperatorOptions extends Omit<ProviderControllerOptions, "fieldM
   identity?: string;
   metricsBindAddress?: string;
   healthProbeBindAddress?: string;
+  /**
+   * A Lease of another operator (the reference's leader election) in `namespace`: while it is held,
+   * nothing is written to providers. Empty or absent: do not wait.
+   */
+  waitForLease?: string;
+  /** Seconds between two reads of that Lease (default 2). */
+  waitForLeasePollSeconds?: number;
 }
 
 export interface RunningOperator {
@@ -36,32 +49,49 @@ export async function startOperator(options: OperatorOptions, log: Logger): Prom
     onRequest: (verb, _path, status) => metrics.apiRequests.inc({ verb, code: String(status) }),
   });
   let elector: LeaderElector | undefined;
+  let foreign: ForeignLeaseWatcher | undefined;
   // With leader election every write of the controllers is fenced: a leader that was paused past
-  // its lease writes nothing after it resumes, even before its elector notices the loss.
-  const controllerClient = options.leaderElect
-    ? client.withWriteGuard((method, path) => {
-        if (!elector?.isLeader()) {
-          metrics.writesFenced.inc({});
-          throw new WriteFencedError(
-            `not sending ${method} ${path}: this replica does not hold the leader lease`,
-          );
-        }
-      })
-    : client;
+  // its lease writes nothing after it resumes, even before its elector notices the loss. Likewise
+  // while another operator holds the Lease we wait for, even in a pass that began before it did.
+  const controllerClient =
+    options.leaderElect || options.waitForLease
+      ? client.withWriteGuard((method, path) => {
+          if (options.leaderElect && !elector?.isLeader()) {
+            metrics.writesFenced.inc({});
+            throw new WriteFencedError(
+              `not sending ${method} ${path}: this replica does not hold the leader lease`,
+            );
+          }
+          if (foreign?.isHeld()) {
+            metrics.writesFenced.inc({});
+            throw new WriteFencedError(`not sending ${method} ${path}: ${foreign.state().reason}`);
+          }
+        })
+      : client;
   const controller = new ProviderController(controllerClient, log, metrics, {
     ...options,
     fieldManager: FIELD_MANAGER_OPERATOR,
     workers: options.workers ?? 4,
   });
   let ready = false;
+  let leading = !options.leaderElect;
+  let foreignState: ForeignLeaseState | undefined;
+  // Workers run while this replica leads and no other operator holds the Lease we wait for.
+  const gate = (): void => {
+    if (leading && !foreignState?.held) controller.startWorkers();
+    else controller.stopWorkers();
+  };
   const servers: Server[] = [];
   const health = parseBindAddress(options.healthProbeBindAddress ?? "0", "--health-probe-bind-address");
   if (health) {
     servers.push(
       await serveHttp(health, {
         "/healthz": () => ({ status: 200, body: "ok\n" }),
-        "/readyz": () =>
-          ready ? { status: 200, body: "ok\n" } : { status: 503, body: "caches not synced\n" },
+        "/readyz": () => {
+          if (!ready) return { status: 503, body: "caches not synced\n" };
+          if (foreignState?.held) return { status: 503, body: `${foreignState.reason}\n` };
+          return { status: 200, body: "ok\n" };
+        },
       }),
     );
   }
@@ -71,6 +101,27 @@ export async function startOperator(options: OperatorOptions, log: Logger): Prom
   await controller.startInformers();
   ready = true;
   log.info("caches synced", { namespace: options.namespace, environment: options.environment });
+
+  if (options.waitForLease) {
+    const watcher = new ForeignLeaseWatcher(
+      client,
+      {
+        namespace: options.namespace,
+        name: options.waitForLease,
+        ...(options.waitForLeasePollSeconds ? { pollSeconds: options.waitForLeasePollSeconds } : {}),
+      },
+      log,
+      (state) => {
+        foreignState = state;
+        if (state.held) log.info("waiting for another operator to stop", { reason: state.reason });
+        else log.info("foreign lease released or expired: writing to providers", { reason: state.reason });
+        recordLeaseEvent(client, options.namespace, watcher, state, log);
+        gate();
+      },
+    );
+    foreign = watcher;
+    await watcher.start();
+  }
 
   if (options.leaderElect) {
     elector = new LeaderElector(
@@ -85,18 +136,20 @@ export async function startOperator(options: OperatorOptions, log: Logger): Prom
       {
         onStartedLeading: () => {
           metrics.isLeader.set({}, 1);
-          controller.startWorkers();
+          leading = true;
+          gate();
         },
         onStoppedLeading: () => {
           metrics.isLeader.set({}, 0);
-          controller.stopWorkers();
+          leading = false;
+          gate();
         },
       },
     );
     elector.start();
   } else {
     metrics.isLeader.set({}, 1);
-    controller.startWorkers();
+    gate();
   }
 
   return {
@@ -105,10 +158,48 @@ export async function startOperator(options: OperatorOptions, log: Logger): Prom
     client,
     isLeader: () => elector?.isLeader() ?? true,
     stop: async () => {
+      foreign?.stop();
       controller.stopWorkers();
       await elector?.stop();
       await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
       await controller.stop();
     },
   };
+}
+
+/** An Event on the watched Lease (in its namespace), so `kubectl describe lease` says why we wait. */
+function recordLeaseEvent(
+  client: KubeClient,
+  namespace: string,
+  watcher: ForeignLeaseWatcher,
+  state: ForeignLeaseState,
+  log: Logger,
+): void {
+  const now = new Date().toISOString();
+  const name = watcher.lease.slice(namespace.length + 1);
+  const event = {
+    apiVersion: "v1",
+    kind: "Event",
+    metadata: { generateName: `${name}.`, namespace },
+    involvedObject: {
+      apiVersion: "coordination.k8s.io/v1",
+      kind: "Lease",
+      namespace,
+      name,
+      ...(watcher.leaseUid ? { uid: watcher.leaseUid } : {}),
+    },
+    reason: state.held ? "WaitingForLease" : "LeaseReleased",
+    message: state.held
+      ? `openmcp-operator-ts is not writing to providers: ${state.reason}`
+      : `openmcp-operator-ts writes to providers again: ${state.reason}`,
+    type: state.held ? "Warning" : "Normal",
+    source: { component: "openmcp-operator-ts" },
+    firstTimestamp: now,
+    lastTimestamp: now,
+    count: 1,
+    reportingComponent: "openmcp-operator-ts",
+  };
+  client
+    .call("POST", `/api/v1/namespaces/${namespace}/events`, { body: event, verb: "create" })
+    .catch((err: unknown) => log.error("cannot record event", { reason: event.reason, error: String(err) }));
 }
