@@ -1,5 +1,5 @@
 import { parseArgs } from "node:util";
-import { PROVIDER_KINDS, type ProviderKind } from "@openmcp-ts/contract";
+import { FIELD_MANAGER_OPERATOR, PROVIDER_KINDS, type ProviderKind } from "@openmcp-ts/contract";
 import { KubeClient } from "@openmcp-ts/kube";
 import { installCrds } from "./install-crds.ts";
 import { createLogger, parseLogLevel, type Logger } from "@openmcp-ts/kube";
@@ -40,6 +40,10 @@ Flags (run):
                                      ${REFERENCE_LEASE}, the reference operator's
                                      leader election ID; empty: do not wait). A name with '/' cannot exist,
                                      so the default is never waited for: see the README
+  --take-over-field-managers NAMES   field managers whose Update-written fields on our objects become ours
+                                     before we apply (as kubectl's csaupgrade), so a field removed from a
+                                     spec is removed from the live object after a switch of operators
+                                     (default openmcp-operator, the reference operator's; empty: none)
 Environment:
   POD_NAMESPACE                      required for run: the system namespace all provider workloads go to
 
@@ -68,6 +72,7 @@ function parse(argv: string[]) {
       "init-backoff-limit": { type: "string", default: "4" },
       "leader-elect-lease-duration": { type: "string", default: "15" },
       "wait-for-lease": { type: "string", default: REFERENCE_LEASE },
+      "take-over-field-managers": { type: "string", default: FIELD_MANAGER_OPERATOR },
       help: { type: "boolean", short: "h", default: false },
     },
   });
@@ -178,6 +183,10 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
           "--leader-elect-lease-duration",
         ),
         waitForLease: values["wait-for-lease"],
+        takeOverFieldManagers: values["take-over-field-managers"]
+          .split(",")
+          .map((m) => m.trim())
+          .filter((m) => m !== ""),
       },
       log,
     );
