@@ -1,3 +1,4 @@
+#!/usr/bin/env node
 import { parseArgs } from "node:util";
 import { copyFile } from "node:fs/promises";
 import { ensureBinaries, resolveBinaries } from "./binaries.ts";
