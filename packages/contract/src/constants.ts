@@ -63,6 +63,11 @@ export const ANNOTATION_INIT_HASH = "openmcp.cloud/init-hash";
 /** Ours: the image the init Job runs, so status can say which version was initialized. */
 export const ANNOTATION_PROVIDER_IMAGE = "openmcp.cloud/provider-image";
 export const ANNOTATION_OPERATION = "openmcp.cloud/operation";
+/**
+ * Ours, on the provider: init Jobs created for the current init hash, kept here only when the
+ * provider's CRD drops `status.initAttempts` (the reference's CRDs do), so backoff and Stalled work.
+ */
+export const ANNOTATION_INIT_ATTEMPTS = "openmcp.cloud/init-attempts";
 export const OPERATION_IGNORE = "ignore";
 export const OPERATION_RECONCILE = "reconcile";
 
@@ -86,6 +91,8 @@ export const REASONS = {
   InitCompleted: "InitCompleted",
   InitJobCreationFailed: "InitJobCreationFailed",
   InitFailed: "InitFailed",
+  /** A pod of the init Job failed and the Job will try again (the Job itself has not given up). */
+  InitPodFailed: "InitPodFailed",
   InitBackoff: "InitBackoff",
   ProviderInstallationPending: "ProviderInstallationPending",
   ProviderInstallationFailed: "ProviderInstallationFailed",

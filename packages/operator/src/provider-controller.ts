@@ -26,6 +26,7 @@ import {
   type Service,
 } from "@openmcp-ts/contract";
 import {
+  OWN_STATUS_FIELDS,
   buildStatusPatch,
   failureStepFor,
   liveMatches,
@@ -33,6 +34,7 @@ import {
   planReconcile,
   type FailureStep,
   type ObjectReference,
+  type OwnStatusField,
   type Plan,
 } from "@openmcp-ts/reconciler";
 import { RenderError, renderInitObjects, renderRunObjects, type RenderContext } from "@openmcp-ts/render";
@@ -150,6 +152,8 @@ export class ProviderController {
   private readonly queues = new Map<ProviderKind, WorkQueue>();
   private webhookSecrets: Informer<Obj> | undefined;
   private readonly written = new Map<string, Obj & Provider>();
+  /** Per kind, our status fields its CRD prunes, learned from the responses to our status writes. */
+  private readonly prunedStatus = new Map<ProviderKind, Set<OwnStatusField>>();
   private active = false;
 
   private readonly client: KubeClient;
@@ -407,6 +411,7 @@ export class ProviderController {
         ...(this.options.maxInitAttempts ? { maxInitAttempts: this.options.maxInitAttempts } : {}),
         ...(this.options.initBackoffBaseMs ? { initBackoffBaseMs: this.options.initBackoffBaseMs } : {}),
         ...(this.options.initBackoffMaxMs ? { initBackoffMaxMs: this.options.initBackoffMaxMs } : {}),
+        prunedStatusFields: [...(this.prunedStatus.get(kind) ?? [])],
       },
     });
     try {
@@ -489,6 +494,11 @@ export class ProviderController {
         (provider.metadata.finalizers ?? []).filter((f) => f !== FINALIZER),
       );
     }
+    if (plan.providerAnnotations) {
+      this.remember(
+        await this.client.patch(ref, "merge", { metadata: { annotations: plan.providerAnnotations } }),
+      );
+    }
     if (plan.status) await this.writeStatus(kind, provider, plan.status);
     for (const e of plan.events) this.emitEvent(kind, provider, e);
   }
@@ -564,20 +574,43 @@ export class ProviderController {
   /** Merge patch of our status fields on the status subresource; `resources` is never mentioned. */
   private async writeStatus(kind: ProviderKind, provider: Provider, status: ProviderStatus): Promise<void> {
     try {
-      this.remember(
-        await this.client.patch(
-          { apiVersion: API_VERSION, kind, name: provider.metadata.name! },
-          "merge",
-          buildStatusPatch(provider.status, status),
-          {
-            subresource: "status",
-          },
-        ),
+      const patch = buildStatusPatch(provider.status, status);
+      const written = await this.client.patch<Provider>(
+        { apiVersion: API_VERSION, kind, name: provider.metadata.name! },
+        "merge",
+        patch,
+        { subresource: "status" },
       );
+      this.learnPrunedStatus(kind, patch.status, written);
+      this.remember(written);
     } catch (err) {
       if (err instanceof ApiError && err.code === 404) return;
       throw err;
     }
+  }
+
+  /** A field we sent that the response lacks is pruned by the CRD's schema; one it has is kept. */
+  private learnPrunedStatus(
+    kind: ProviderKind,
+    sent: Record<string, unknown>,
+    written: Provider | undefined,
+  ): void {
+    if (!written?.status) return;
+    const pruned = this.prunedStatus.get(kind) ?? new Set<OwnStatusField>();
+    for (const field of OWN_STATUS_FIELDS) {
+      if (sent[field] === undefined || sent[field] === null) continue;
+      const kept = written.status[field] !== undefined;
+      if (kept === !pruned.has(field)) continue;
+      if (kept) pruned.delete(field);
+      else pruned.add(field);
+      this.log.info(
+        kept
+          ? "the CRD keeps a status field again"
+          : "the CRD prunes a status field: not comparing it (init attempts go to an annotation)",
+        { kind, field },
+      );
+    }
+    this.prunedStatus.set(kind, pruned);
   }
 
   private emitEvent(

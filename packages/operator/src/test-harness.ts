@@ -26,13 +26,18 @@ export const TEST_NAMESPACE = "openmcp-system";
 export const TEST_ENVIRONMENT = "test-environment";
 
 export async function startOperatorHarness(
-  options: { full?: boolean; operator?: Partial<OperatorOptions> } = {},
+  options: {
+    full?: boolean;
+    operator?: Partial<OperatorOptions>;
+    /** Installs the provider CRDs; default ours (`init`). E.g. the reference's, as GitOps may pin them. */
+    installCrds?: (client: KubeClient) => Promise<unknown>;
+  } = {},
 ): Promise<OperatorHarness> {
   const cp = await startControlPlane({ full: options.full ?? false, progress: () => undefined });
   try {
     const client = KubeClient.create({ kubeconfig: cp.kubeconfigPath });
     const log = createLogger(process.env.TEST_OPERATOR_LOGS ? "DEBUG" : "ERROR");
-    await installCrds(client, log);
+    await (options.installCrds ? options.installCrds(client) : installCrds(client, log));
     // As deploy/operator/namespace.yaml: the generated pods must pass the restricted standard.
     await client.apply(
       {

@@ -38,7 +38,14 @@ export {
   setCondition,
   type ConditionInput,
 } from "./set-condition.ts";
-export { buildStatusPatch, ownStatus, statusEquals, OWN_STATUS_FIELDS } from "./provider-status.ts";
+export {
+  buildStatusPatch,
+  ownStatus,
+  recordedInitAttempts,
+  statusEquals,
+  OWN_STATUS_FIELDS,
+  type OwnStatusField,
+} from "./provider-status.ts";
 export {
   checkDeploymentReadiness,
   deploymentImage,

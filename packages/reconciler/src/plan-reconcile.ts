@@ -14,7 +14,14 @@ import { withRunHash } from "./compute-run-hash.ts";
 import { describeSpecProblems, type SpecProblemSummary } from "./describe-spec-problems.ts";
 import { planDeletion } from "./plan-deletion.ts";
 import { planInitJob } from "./plan-init-job.ts";
-import { buildStatus, statusEquals, type StatusDraft } from "./provider-status.ts";
+import {
+  buildStatus,
+  initAttemptsAnnotation,
+  recordedInitAttempts,
+  statusEquals,
+  withoutFields,
+  type StatusDraft,
+} from "./provider-status.ts";
 import { resolveReconcileOptions, type ReconcileOptions } from "./reconcile-options.ts";
 import type { DesiredRunObjects, ObservedState, Plan, ReconcileInput } from "./reconcile-types.ts";
 import { transitionEvents, type EventMessages } from "./transition-events.ts";
@@ -88,9 +95,15 @@ export function planReconcile(input: ReconcileInput): Plan {
     }
   }
 
+  const annotations = initAttemptsAnnotation(provider, draft.initAttempts, options.prunedStatusFields);
+  if (annotations !== undefined) plan.providerAnnotations = annotations;
   const status = buildStatus(provider, draft, now);
   plan.events = transitionEvents(provider.status?.conditions, status.conditions ?? [], messages);
-  if (!statusEquals(provider.status, status)) plan.status = status;
+  // Pruned fields never read back: compared, they would ask for a write on every pass. They are
+  // still sent when something else changes, so the shell sees when the CRD keeps them again.
+  const pruned = options.prunedStatusFields;
+  if (!statusEquals(withoutFields(provider.status ?? {}, pruned), withoutFields(status, pruned)))
+    plan.status = status;
   return plan;
 }
 
@@ -111,7 +124,7 @@ function invalidSpecDraft(
     stalled: { reason: REASONS.InvalidSpec, message },
     initializedImage: status?.initializedImage,
     runningImage: observed.deployment === undefined ? undefined : status?.runningImage,
-    initAttempts: status?.initAttempts,
+    initAttempts: recordedInitAttempts(provider),
   };
 }
 

@@ -1,6 +1,14 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { buildStatusPatch, ownStatus, statusEquals } from "./provider-status.ts";
+import { ANNOTATION_INIT_ATTEMPTS, type Provider } from "@openmcp-ts/contract";
+import {
+  buildStatusPatch,
+  initAttemptsAnnotation,
+  ownStatus,
+  recordedInitAttempts,
+  statusEquals,
+  withoutFields,
+} from "./provider-status.ts";
 
 void describe("status helpers", () => {
   void it("statusEquals ignores key order and status.resources", () => {
@@ -47,5 +55,43 @@ void describe("status helpers", () => {
         initAttempts: null,
       },
     });
+  });
+});
+
+void describe("status fields a CRD prunes (the reference's CRDs drop initAttempts)", () => {
+  const provider = (initAttempts?: number, annotation?: string): Provider => ({
+    apiVersion: "openmcp.cloud/v1alpha1",
+    kind: "ServiceProvider",
+    metadata: {
+      name: "p",
+      ...(annotation === undefined ? {} : { annotations: { [ANNOTATION_INIT_ATTEMPTS]: annotation } }),
+    },
+    spec: { image: "i" },
+    ...(initAttempts === undefined ? {} : { status: { observedGeneration: 1, initAttempts } }),
+  });
+  void it("recordedInitAttempts: status first, else the annotation, else 0", () => {
+    assert.equal(recordedInitAttempts(provider(2, "4")), 2);
+    assert.equal(recordedInitAttempts(provider(undefined, "4")), 4);
+    for (const bad of ["", "x", "-1", "1.5"]) assert.equal(recordedInitAttempts(provider(undefined, bad)), 0);
+    assert.equal(recordedInitAttempts(provider()), 0);
+  });
+  void it("initAttemptsAnnotation: kept in sync only while pruned, removed otherwise", () => {
+    assert.deepEqual(initAttemptsAnnotation(provider(), 1, ["initAttempts"]), {
+      [ANNOTATION_INIT_ATTEMPTS]: "1",
+    });
+    assert.equal(initAttemptsAnnotation(provider(undefined, "1"), 1, ["initAttempts"]), undefined);
+    assert.deepEqual(initAttemptsAnnotation(provider(undefined, "3"), 0, ["initAttempts"]), {
+      [ANNOTATION_INIT_ATTEMPTS]: null,
+    });
+    assert.deepEqual(initAttemptsAnnotation(provider(1, "3"), 1, []), { [ANNOTATION_INIT_ATTEMPTS]: null });
+    assert.equal(initAttemptsAnnotation(provider(1), 1, []), undefined);
+  });
+  void it("withoutFields drops only the named fields", () => {
+    const s = { observedGeneration: 1, phase: "Ready", initAttempts: 1, runningImage: "i" };
+    assert.deepEqual(withoutFields(s, ["initAttempts", "runningImage"]), {
+      observedGeneration: 1,
+      phase: "Ready",
+    });
+    assert.equal(withoutFields(s, []), s);
   });
 });

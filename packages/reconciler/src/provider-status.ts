@@ -1,4 +1,5 @@
 import {
+  ANNOTATION_INIT_ATTEMPTS,
   CONDITION_INITIALIZED,
   CONDITION_READY,
   CONDITION_RECONCILING,
@@ -22,6 +23,39 @@ export const OWN_STATUS_FIELDS = [
   "runningImage",
   "initAttempts",
 ] as const satisfies readonly (keyof ProviderStatus)[];
+
+export type OwnStatusField = (typeof OWN_STATUS_FIELDS)[number];
+
+/** The status without the fields a CRD's schema prunes (they would never read back). */
+export function withoutFields(status: ProviderStatus, fields: readonly OwnStatusField[]): ProviderStatus {
+  if (fields.length === 0) return status;
+  return Object.fromEntries(
+    Object.entries(status).filter(([key]) => !(fields as readonly string[]).includes(key)),
+  );
+}
+
+/** Init Jobs created for the current init hash: `status.initAttempts`, else our annotation (pruning CRDs). */
+export function recordedInitAttempts(provider: Provider): number {
+  if (provider.status?.initAttempts !== undefined) return provider.status.initAttempts;
+  const n = Number(provider.metadata.annotations?.[ANNOTATION_INIT_ATTEMPTS]);
+  return Number.isInteger(n) && n > 0 ? n : 0;
+}
+
+/**
+ * The change to the provider's `openmcp.cloud/init-attempts` annotation: the count while the CRD
+ * prunes `status.initAttempts`, removed when it does not (status holds it) or when the count is 0.
+ */
+export function initAttemptsAnnotation(
+  provider: Provider,
+  attempts: number | undefined,
+  pruned: readonly OwnStatusField[],
+): Record<string, string | null> | undefined {
+  const current = provider.metadata.annotations?.[ANNOTATION_INIT_ATTEMPTS];
+  const wanted =
+    pruned.includes("initAttempts") && attempts !== undefined && attempts > 0 ? String(attempts) : undefined;
+  if (current === wanted) return undefined;
+  return { [ANNOTATION_INIT_ATTEMPTS]: wanted ?? null };
+}
 
 export interface ConditionState {
   status: Condition["status"];

@@ -1,3 +1,5 @@
+import type { OwnStatusField } from "./provider-status.ts";
+
 /** Tuning of one reconcile pass. Only `namespace` is required; see `DEFAULT_RECONCILE_OPTIONS`. */
 export interface ReconcileOptions {
   /** The system namespace where all provider workloads live. */
@@ -17,6 +19,13 @@ export interface ReconcileOptions {
   progressPollMs: number;
   /** Requeue after a render error, which may depend on cluster state (e.g. the webhook Secret). 0: never. */
   renderErrorRetryMs: number;
+  /**
+   * Our status fields the provider's CRD does not keep (its structural schema prunes them, as the
+   * reference's CRDs do with `initAttempts`, `initializedImage`, `runningImage`): they are neither
+   * compared (they are still sent when a write is due), and the init attempt count goes to the `openmcp.cloud/init-attempts`
+   * annotation instead. The shell learns them from its status writes' responses.
+   */
+  prunedStatusFields: readonly OwnStatusField[];
 }
 
 export type ReconcileOptionsInput = Pick<ReconcileOptions, "namespace"> &
@@ -29,6 +38,7 @@ export const DEFAULT_RECONCILE_OPTIONS = {
   jobDeletionPollMs: 2_000,
   progressPollMs: 30_000,
   renderErrorRetryMs: 300_000,
+  prunedStatusFields: [],
 } as const satisfies Omit<ReconcileOptions, "namespace">;
 
 /** Fills in the defaults; rejects values that would make the plan meaningless. */
@@ -42,6 +52,7 @@ export function resolveReconcileOptions(input: ReconcileOptionsInput): Reconcile
     jobDeletionPollMs: input.jobDeletionPollMs ?? d.jobDeletionPollMs,
     progressPollMs: input.progressPollMs ?? d.progressPollMs,
     renderErrorRetryMs: input.renderErrorRetryMs ?? d.renderErrorRetryMs,
+    prunedStatusFields: input.prunedStatusFields ?? d.prunedStatusFields,
   };
   if (options.namespace === "") throw new Error("cannot reconcile: options.namespace is empty");
   if (!Number.isInteger(options.maxInitAttempts) || options.maxInitAttempts < 1) {

@@ -119,6 +119,8 @@ export interface Plan {
   finalizer?: "add" | "remove";
   removeOperationAnnotation?: boolean;
   annotate?: PlannedAnnotation[];
+  /** Annotations to merge into the provider (null removes), after `apply` and `delete`, before `status`. */
+  providerAnnotations?: Record<string, string | null>;
   apply: KubeObject[];
   delete: PlannedDelete[];
   /** The full desired status of our fields; undefined when it equals what the provider already has. */
