@@ -177,6 +177,7 @@ export interface ContainerStateTerminated {
   exitCode: number;
   reason?: string;
   message?: string;
+  finishedAt?: string;
 }
 
 export interface ContainerStatus {

@@ -108,6 +108,8 @@ function podEssentials(obj: Obj): Obj {
       namespace: m.namespace,
       uid: m.uid,
       resourceVersion: m.resourceVersion,
+      // Which failure is the newest (describeLastFailure, failedInitPods) goes by it.
+      creationTimestamp: m.creationTimestamp,
       labels: m.labels,
       ownerReferences: m.ownerReferences,
       ...(m.deletionTimestamp ? { deletionTimestamp: m.deletionTimestamp } : {}),

@@ -112,3 +112,50 @@ export function describeLastFailure(
   }
   return undefined;
 }
+
+/** A failed pod of an init Job that is still retrying: which one, when, and why. */
+export interface FailedInitPod {
+  name: string;
+  /** When its container terminated (RFC 3339), if the kubelet said. */
+  finishedAt?: string;
+  /** `exited with code 3 (Error): <termination message>`. */
+  termination: string;
+}
+
+/**
+ * The failed pods among a Job's pods (container terminated with a non-zero exit code, or the pod
+ * phase Failed), newest first; pods of another Job of the same name are left out by `jobUid`.
+ */
+export function failedInitPods(
+  pods: readonly Pod[] | undefined,
+  containerName: string,
+  jobUid?: string,
+): FailedInitPod[] {
+  const failed: (FailedInitPod & { created: string })[] = [];
+  for (const pod of pods ?? []) {
+    const owners = pod.metadata.ownerReferences;
+    if (jobUid !== undefined && owners !== undefined && !owners.some((o) => o.uid === jobUid)) continue;
+    const statuses = pod.status?.containerStatuses ?? [];
+    const status = statuses.find((s) => s.name === containerName) ?? statuses[0];
+    const terminated = status?.state?.terminated;
+    if (terminated !== undefined && terminated.exitCode !== 0) {
+      failed.push({
+        name: pod.metadata.name ?? "",
+        created: pod.metadata.creationTimestamp ?? "",
+        ...(terminated.finishedAt === undefined ? {} : { finishedAt: terminated.finishedAt }),
+        termination: describeTermination(terminated),
+      });
+    } else if (pod.status?.phase === "Failed") {
+      failed.push({
+        name: pod.metadata.name ?? "",
+        created: pod.metadata.creationTimestamp ?? "",
+        termination: "failed",
+      });
+    }
+  }
+  // Newest first: by when the container ended, then by when the pod was created (RFC 3339 sorts as text).
+  const when = (f: FailedInitPod & { created: string }) => `${f.finishedAt ?? ""}|${f.created}`;
+  return failed
+    .sort((a, b) => (when(a) !== when(b) ? (when(a) < when(b) ? 1 : -1) : a.name < b.name ? 1 : -1))
+    .map(({ created: _created, ...rest }) => rest);
+}

@@ -10,12 +10,15 @@ import {
   type Pod,
   type Provider,
 } from "@openmcp-ts/contract";
-import { describeLastFailure, describePodProblems, truncate } from "./describe-pods.ts";
+import { describeLastFailure, describePodProblems, failedInitPods, truncate } from "./describe-pods.ts";
 import { recordedInitAttempts, type ConditionState } from "./provider-status.ts";
 import type { ReconcileOptions } from "./reconcile-options.ts";
 import { adoptionAnnotations, runsSameInit } from "./adopt-init-job.ts";
 import type { DesiredInitObjects, PlannedAnnotation, PlannedDelete } from "./reconcile-types.ts";
 import { formatTime } from "./set-condition.ts";
+
+/** The API server's default `backoffLimit` of a Job. */
+const DEFAULT_JOB_BACKOFF_LIMIT = 6;
 
 export const INIT_RUNNING_MESSAGE = "Initialization is running";
 export const INIT_COMPLETED_MESSAGE = "Initialization has been completed";
@@ -209,6 +212,26 @@ export function planInitJob(
   }
 
   if (!isJobFailed(job)) {
+    const failedPods = failedInitPods(observed.initPods, INIT_CONTAINER_NAME, job.metadata.uid);
+    const newest = failedPods[0];
+    if (newest !== undefined) {
+      // Seen at once, not after the Job gives up: the Job's pods are watched, its counters lag.
+      const failedCount = Math.max(job.status?.failed ?? 0, failedPods.length);
+      const podsInAll = (job.spec.backoffLimit ?? DEFAULT_JOB_BACKOFF_LIMIT) + 1;
+      const at = newest.finishedAt === undefined ? "" : ` at ${newest.finishedAt}`;
+      const message = `init pod ${newest.name} failed (pod ${failedCount} of ${podsInAll})${at}: ${newest.termination}; ${
+        failedCount < podsInAll ? "the Job tries again" : "the Job is giving up"
+      }`;
+      return {
+        completed: false,
+        apply: [],
+        delete: [],
+        ...(options.progressPollMs > 0 ? { requeueAfterMs: options.progressPollMs } : {}),
+        initialized: { status: "False", reason: REASONS.InitPodFailed, message },
+        reconciling: { reason: REASONS.InitPodFailed, message },
+        initAttempts: attempts,
+      };
+    }
     const initialized = running(describePodProblems(observed.initPods).join("; "));
     return {
       completed: false,

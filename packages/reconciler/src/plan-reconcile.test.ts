@@ -851,3 +851,63 @@ void describe("planReconcile: rollouts the user did not ask for", () => {
     assert.equal(brief(cond(other.provider.status, "Ready")), "False/ProviderNotReady");
   });
 });
+
+void describe("planReconcile: a failed init pod while the Job still retries (fail fast)", () => {
+  const failedPod = (name: string, created: string, exitCode: number, message: string) =>
+    pod(name, created, {
+      name: "init",
+      ready: false,
+      restartCount: 0,
+      state: { terminated: { exitCode, reason: "Error", message, finishedAt: created } },
+    });
+
+  void it("says so at once with the attempt, exit code, message and time, and one Warning Event per pod", () => {
+    const world = new World();
+    world.pass();
+    world.initPods = [
+      failedPod("cp-x-init-aaaaa", "2025-06-01T12:00:01Z", 3, "cannot install CRD: forbidden"),
+    ];
+    const first = world.pass();
+    const initialized = cond(world.provider.status, "Initialized");
+    assert.equal(brief(initialized), "False/InitPodFailed");
+    assert.equal(
+      initialized?.message,
+      "init pod cp-x-init-aaaaa failed (pod 1 of 5) at 2025-06-01T12:00:01Z: exited with code 3 (Error): cannot install CRD: forbidden; the Job tries again",
+    );
+    assert.equal(brief(cond(world.provider.status, "Reconciling")), "True/InitPodFailed");
+    assert.deepEqual(
+      first.events.map((e) => `${e.type}/${e.reason}`),
+      ["Warning/InitPodFailed"],
+    );
+    assert.deepEqual(world.pass().events, [], "the same failure is not announced twice");
+
+    world.initPods.push(
+      failedPod("cp-x-init-bbbbb", "2025-06-01T12:00:11Z", 3, "cannot install CRD: forbidden"),
+    );
+    const second = world.pass();
+    assert.match(
+      cond(world.provider.status, "Initialized")!.message,
+      /^init pod cp-x-init-bbbbb failed \(pod 2 of 5\)/,
+    );
+    assert.deepEqual(
+      second.events.map((e) => e.reason),
+      ["InitPodFailed"],
+    );
+
+    // A later pod succeeds: the Job succeeded, init is complete.
+    world.succeedJob();
+    world.pass();
+    assert.equal(brief(cond(world.provider.status, "Initialized")), "True/InitCompleted");
+  });
+
+  void it("ignores failed pods of an earlier Job of the same name", () => {
+    const world = new World();
+    world.pass();
+    world.job!.metadata.uid = "job-2";
+    const old = failedPod("cp-x-init-old", "2025-06-01T11:00:00Z", 1, "old");
+    old.metadata.ownerReferences = [{ apiVersion: "batch/v1", kind: "Job", name: "x", uid: "job-1" }];
+    world.initPods = [old];
+    world.pass();
+    assert.equal(brief(cond(world.provider.status, "Initialized")), "False/InitRunning");
+  });
+});

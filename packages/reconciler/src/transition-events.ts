@@ -13,6 +13,7 @@ export const EVENT_REASONS = {
   InitStarted: "InitStarted",
   InitSucceeded: "InitSucceeded",
   InitFailed: "InitFailed",
+  InitPodFailed: "InitPodFailed",
   ProviderReady: "ProviderReady",
   Uninstalled: "Uninstalled",
 } as const;
@@ -57,6 +58,13 @@ export function transitionEvents(
     } else if (initAfter.reason === REASONS.InitFailed) {
       events.push({ type: "Warning", reason: EVENT_REASONS.InitFailed, message: initAfter.message });
     }
+  }
+  // One Event per failed init pod: its message names the pod, so a new failure is a new message.
+  if (
+    initAfter?.reason === REASONS.InitPodFailed &&
+    (changed(initBefore, initAfter) || initBefore?.message !== initAfter.message)
+  ) {
+    events.push({ type: "Warning", reason: EVENT_REASONS.InitPodFailed, message: initAfter.message });
   }
 
   const readyBefore = findCondition(before, CONDITION_READY);
