@@ -193,18 +193,12 @@ function volumeMountSchema(): JsonSchemaProps {
         maxLength: DNS1123_LABEL_MAX_LENGTH,
       }),
       mountPath: string(
-        `Absolute path within the container at which the volume is mounted; unique within extraVolumeMounts. ${WEBHOOK_CERT_DIR} is reserved for the webhook certificate.`,
+        `Absolute path within the container at which the volume is mounted; unique within extraVolumeMounts. While the Secret <name>-webhook-tls exists the operator mounts the webhook certificate at ${WEBHOOK_CERT_DIR}, and a mount there is reported as a clash.`,
         {
           minLength: 1,
-          // Linux's PATH_MAX; bounded so that the CEL rule below fits the cost budget.
+          // Linux's PATH_MAX.
           maxLength: MOUNT_PATH_MAX_LENGTH,
           pattern: "^/",
-          "x-kubernetes-validations": [
-            {
-              rule: `!self.matches('^${WEBHOOK_CERT_DIR}/*$')`,
-              message: `${WEBHOOK_CERT_DIR} is reserved for the webhook certificate the operator mounts`,
-            },
-          ],
         },
       ),
       readOnly: boolean("Mounted read-only if true, read-write otherwise (false or unspecified)."),
@@ -341,17 +335,14 @@ export function providerSpecSchema(): JsonSchemaProps {
         opaque("A core/v1 Volume: a name and exactly one volume source (configMap, secret, emptyDir, ...).", {
           required: ["name"],
           properties: {
-            name: string("Name of the volume, a DNS-1123 label, unique within extraVolumes.", {
-              minLength: 1,
-              maxLength: DNS1123_LABEL_MAX_LENGTH,
-              pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$",
-              "x-kubernetes-validations": [
-                {
-                  rule: `self != '${WEBHOOK_VOLUME_NAME}'`,
-                  message: `${WEBHOOK_VOLUME_NAME} is reserved for the webhook certificate volume the operator adds`,
-                },
-              ],
-            }),
+            name: string(
+              `Name of the volume, a DNS-1123 label, unique within extraVolumes. While the Secret <name>-webhook-tls exists the operator adds a volume ${WEBHOOK_VOLUME_NAME}, and one of that name is reported as a clash.`,
+              {
+                minLength: 1,
+                maxLength: DNS1123_LABEL_MAX_LENGTH,
+                pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$",
+              },
+            ),
           },
         }),
         { maxItems: MAX_EXTRA_VOLUMES },

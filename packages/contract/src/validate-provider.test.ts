@@ -230,9 +230,10 @@ void describe("validateProvider rejects", () => {
       want: [["spec.extraVolumes[1].name", "Duplicate"]],
     },
     {
-      name: "a volume named webhook-tls",
+      // The reference clashes only while the webhook Secret exists; render reports that.
+      name: "a volume named webhook-tls is fine",
       provider: provider({ image: IMAGE, extraVolumes: [{ name: "webhook-tls", emptyDir: {} }] }),
-      want: [["spec.extraVolumes[0].name", "Reserved"]],
+      want: [],
     },
     {
       name: "a volume name that is no DNS label",
@@ -266,13 +267,13 @@ void describe("validateProvider rejects", () => {
       want: [["spec.extraVolumeMounts[0].mountPath", "Invalid"]],
     },
     {
-      name: "a mount at the webhook certificate directory",
+      name: "a mount at the webhook certificate directory is fine",
       provider: provider({
         image: IMAGE,
         extraVolumes: [{ name: "a" }],
         extraVolumeMounts: [{ name: "a", mountPath: "/tmp/k8s-webhook-server/serving-certs/" }],
       }),
-      want: [["spec.extraVolumeMounts[0].mountPath", "Reserved"]],
+      want: [],
     },
     {
       name: "two topology constraints with the same key",

@@ -5,8 +5,6 @@ import {
   PROVIDER_KINDS,
   RESERVED_ENV_NAMES,
   VERBOSITIES,
-  WEBHOOK_CERT_DIR,
-  WEBHOOK_VOLUME_NAME,
   type ProviderKind,
 } from "./constants.ts";
 import { parseImageReference } from "./image-reference.ts";
@@ -282,14 +280,6 @@ function checkVolumes(add: Add, volumes: unknown, mounts: unknown): void {
     if (!isDns1123Label(name)) {
       add(`${path}.name`, "InvalidName", `${show(name)} must be a DNS-1123 label`, name);
     }
-    if (name === WEBHOOK_VOLUME_NAME) {
-      add(
-        `${path}.name`,
-        "Reserved",
-        `${show(name)} is reserved for the webhook certificate volume the operator adds`,
-        name,
-      );
-    }
     trackUnique(add, volumeNames, `${path}.name`, name);
   });
   const mountPaths = new Map<string, string>();
@@ -319,14 +309,6 @@ function checkVolumes(add: Add, volumes: unknown, mounts: unknown): void {
     }
     if (!mountPath.startsWith("/")) {
       add(`${path}.mountPath`, "Invalid", `${show(mountPath)} must be an absolute path`, mountPath);
-    }
-    if (mountPath.replace(/\/+$/, "") === WEBHOOK_CERT_DIR) {
-      add(
-        `${path}.mountPath`,
-        "Reserved",
-        `${show(mountPath)} is reserved for the webhook certificate the operator mounts`,
-        mountPath,
-      );
     }
     trackUnique(add, mountPaths, `${path}.mountPath`, mountPath);
   });

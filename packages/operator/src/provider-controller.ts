@@ -473,7 +473,10 @@ export class ProviderController {
         throw new StepError((err as Error).message, "init", codeOf(err), "apply", object, { cause: err });
       }
     }
-    for (const obj of plan.apply) await this.applyIfChanged(obj, log);
+    for (const obj of plan.apply) {
+      await this.deleteIfRoleRefChanged(obj, log);
+      await this.applyIfChanged(obj, log);
+    }
     for (const d of plan.delete) {
       const object = {
         apiVersion: d.apiVersion,
@@ -570,6 +573,40 @@ export class ProviderController {
       log.debug("applied", { object: `${obj.kind}/${obj.metadata.name}` });
     } catch (err) {
       throw new StepError((err as Error).message, step, codeOf(err), "apply", ref, { cause: err });
+    }
+  }
+
+  /**
+   * A binding's roleRef cannot change (the API server refuses it), so one whose role changed, e.g.
+   * after a new --provider-cluster-role, is deleted first and the apply that follows creates it anew.
+   */
+  private async deleteIfRoleRefChanged(obj: KubeObject, log: Logger): Promise<void> {
+    if (obj.kind !== "ClusterRoleBinding" && obj.kind !== "RoleBinding") return;
+    type RoleRef = { apiGroup?: string; kind?: string; name?: string };
+    const want = (obj as KubeObject & { roleRef?: RoleRef }).roleRef;
+    const live = this.cached<KubeObject & { roleRef?: RoleRef }>(
+      obj.kind,
+      obj.metadata.name!,
+      obj.metadata.namespace !== undefined,
+    )?.roleRef;
+    if (!live || !want) return;
+    if (live.apiGroup === want.apiGroup && live.kind === want.kind && live.name === want.name) return;
+    const ref = {
+      apiVersion: obj.apiVersion,
+      kind: obj.kind,
+      name: obj.metadata.name!,
+      ...(obj.metadata.namespace ? { namespace: obj.metadata.namespace } : {}),
+    };
+    const step = obj.metadata.labels?.[LABEL_COMPONENT] === COMPONENT_INIT ? "init" : "run";
+    try {
+      await this.client.delete(ref);
+      log.info("deleted to change its roleRef", {
+        object: `${obj.kind}/${ref.name}`,
+        from: live,
+        to: want,
+      });
+    } catch (err) {
+      throw new StepError((err as Error).message, step, codeOf(err), "delete", ref, { cause: err });
     }
   }
 

@@ -382,10 +382,37 @@ void describe("volumes, webhook, topology (acceptance 16-18)", () => {
     assert.ok(volume.secret.secretName.length <= 63);
   });
 
-  void it("an extra volume named webhook-tls clashes with the webhook volume", () => {
+  void it("an extra volume named webhook-tls or a mount at the certificate directory is fine without the Secret", () => {
+    const spec = {
+      extraVolumes: [{ name: "webhook-tls", emptyDir: {} }],
+      extraVolumeMounts: [{ name: "webhook-tls", mountPath: "/tmp/k8s-webhook-server/serving-certs/" }],
+    };
+    const { run } = render(spec, { webhookSecretPresent: false });
+    assert.deepEqual(run.deployment.spec.template.spec.volumes, spec.extraVolumes);
+    assert.deepEqual(run.deployment.spec.template.spec.containers[0]?.volumeMounts, spec.extraVolumeMounts);
+  });
+
+  void it("while the Secret exists, they clash with the webhook volume, and the field is named", () => {
     assert.throws(
       () => render({ extraVolumes: [{ name: "webhook-tls", emptyDir: {} }] }, { webhookSecretPresent: true }),
-      { message: 'cannot render Deployment for ServiceProvider "x": volume name is not unique: webhook-tls' },
+      {
+        message:
+          'cannot render Deployment for ServiceProvider "x": spec.extraVolumes[0].name: "webhook-tls" clashes with the webhook certificate volume the operator adds while the Secret x-webhook-tls exists: rename the volume',
+      },
+    );
+    assert.throws(
+      () =>
+        render(
+          {
+            extraVolumes: [{ name: "certs", emptyDir: {} }],
+            extraVolumeMounts: [{ name: "certs", mountPath: "/tmp/k8s-webhook-server/serving-certs//" }],
+          },
+          { webhookSecretPresent: true },
+        ),
+      {
+        message:
+          'cannot render Deployment for ServiceProvider "x": spec.extraVolumeMounts[0].mountPath: "/tmp/k8s-webhook-server/serving-certs//" clashes with the webhook certificate the operator mounts there while the Secret x-webhook-tls exists: mount elsewhere',
+      },
     );
   });
 

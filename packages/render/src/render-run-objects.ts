@@ -16,6 +16,7 @@ import {
 import { controllerLabels } from "./provider-labels.ts";
 import { renderRunArgs } from "./render-args.ts";
 import type { RenderContext } from "./render-context.ts";
+import { newRenderError } from "./render-error.ts";
 import {
   objectMeta,
   podSecurityContext,
@@ -35,6 +36,33 @@ export interface RunObjects {
 }
 
 /**
+ * The reference accepts a volume named webhook-tls and a mount at the certificate directory, and
+ * only clashes (the API server rejects its Deployment) while the webhook Secret exists: here the
+ * clash is a render error naming the field.
+ */
+function checkWebhookClash(input: RenderInput): void {
+  const secret = input.names.webhookSecret;
+  const volume = input.spec.extraVolumes.findIndex((v) => v.name === WEBHOOK_VOLUME_NAME);
+  if (volume >= 0) {
+    throw newRenderError(
+      "Deployment",
+      input.provider,
+      `spec.extraVolumes[${volume}].name: "${WEBHOOK_VOLUME_NAME}" clashes with the webhook certificate volume the operator adds while the Secret ${secret} exists: rename the volume`,
+    );
+  }
+  const mount = input.spec.extraVolumeMounts.findIndex(
+    (m) => m.mountPath.replace(/\/+$/, "") === WEBHOOK_CERT_DIR,
+  );
+  if (mount >= 0) {
+    throw newRenderError(
+      "Deployment",
+      input.provider,
+      `spec.extraVolumeMounts[${mount}].mountPath: "${input.spec.extraVolumeMounts[mount]!.mountPath}" clashes with the webhook certificate the operator mounts there while the Secret ${secret} exists: mount elsewhere`,
+    );
+  }
+}
+
+/**
  * The run phase: ServiceAccount and ClusterRoleBinding `<p>-<name>`, the Deployment and (metrics
  * on) the metrics Service, as the reference renders them, plus owner references on all of them
  * and (unless `securityContext: "none"`) a restricted security context.
@@ -50,6 +78,7 @@ export function renderRunObjects(provider: Provider, ctx: RenderContext): RunObj
     controllerLabels(provider),
   );
 
+  if (ctx.webhookSecretPresent) checkWebhookClash(input);
   const webhook: { volumes: Volume[]; mounts: VolumeMount[] } = ctx.webhookSecretPresent
     ? {
         volumes: [{ name: WEBHOOK_VOLUME_NAME, secret: { secretName: names.webhookSecret } }],
