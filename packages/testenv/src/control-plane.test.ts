@@ -1,6 +1,8 @@
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
 import { existsSync } from "node:fs";
+import { promisify } from "node:util";
 import * as k8s from "@kubernetes/client-node";
 import { startControlPlane, type ControlPlane } from "./control-plane.ts";
 import { eventually } from "./eventually.ts";
@@ -167,6 +169,31 @@ describe("full mode", () => {
     const terminated = pods.items[0]?.status?.containerStatuses?.[0]?.state?.terminated;
     assert.equal(terminated?.exitCode, 3);
     assert.equal(terminated?.message, "cannot install CRDs");
+  });
+
+  it("serves a failed pod's log through the API (kubectl logs), as kwok's kubelet endpoint", async () => {
+    const { batch, core } = clients(cp);
+    await cp.setPodLog(["starting init", "error: cannot install CRD widgets.example.com: forbidden"]);
+    await batch.createNamespacedJob({
+      namespace: "default",
+      body: jobBody("logs", [{ name: BEHAVIOR_ENV, value: "fail" }]),
+    });
+    const pod = await eventually("the Job's pod failed", async () => {
+      const pods = await core.listNamespacedPod({ namespace: "default", labelSelector: "job-name=logs" });
+      return pods.items.find((p) => p.status?.phase === "Failed");
+    });
+    const name = pod.metadata!.name!;
+    const log = await core.readNamespacedPodLog({ name, namespace: "default", tailLines: 10 });
+    assert.equal(log, "starting init\nerror: cannot install CRD widgets.example.com: forbidden\n");
+    const { stdout } = await promisify(execFile)(cp.binaries.kubectl!, [
+      `--kubeconfig=${cp.kubeconfigPath}`,
+      "logs",
+      `pod/${name}`,
+      "--tail=1",
+    ]);
+    assert.equal(stdout, "error: cannot install CRD widgets.example.com: forbidden\n");
+    await cp.setPodLog(["rewritten"]);
+    assert.equal(await core.readNamespacedPodLog({ name, namespace: "default" }), "rewritten\n");
   });
 
   it("makes a Deployment available and garbage-collects it with its owner", async () => {

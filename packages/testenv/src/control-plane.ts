@@ -6,7 +6,7 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ensureBinaries, type Progress } from "./binaries.ts";
-import { kwokStagesYaml } from "./kwok-stages.ts";
+import { DEFAULT_POD_LOG, criLogText, kwokPodLogsYaml, kwokStagesYaml } from "./kwok-stages.ts";
 import { generatePki, type Pki } from "./pki.ts";
 import type { BinaryName } from "./versions.ts";
 
@@ -34,6 +34,13 @@ export interface ControlPlane {
   full: boolean;
   /** Component name → log file, kept in the instance directory. */
   logs: Record<string, string>;
+  /**
+   * Full mode: the file (CRI log format) kwok serves as every fake container's log through the API
+   * (`kubectl logs`, GET /api/v1/namespaces/<ns>/pods/<name>/log).
+   */
+  podLogFile: string;
+  /** Replaces the lines every fake container logs from now on (kwok reads the file on each request). */
+  setPodLog(lines: readonly string[]): Promise<void>;
   /** Stops one component (for fault tests) and starts it again with the same flags. */
   restart(
     component: "kube-apiserver" | "etcd" | "kube-controller-manager" | "kube-scheduler" | "kwok",
@@ -283,6 +290,7 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
 
   try {
     const pki = await generatePki(join(dir, "pki"));
+    const podLogFile = join(dir, "pod.log");
     const [etcdClient, etcdPeer, apiPort] = [await freePort(), await freePort(), await freePort()];
     const server = `https://127.0.0.1:${apiPort}`;
 
@@ -323,6 +331,8 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
         "--storage-backend=etcd3",
         // The default reconciler refuses a loopback advertise address; nothing here needs the kubernetes Endpoints.
         "--endpoint-reconciler-type=none",
+        // kwok's nodes serve the kubelet API (pod logs) on loopback; their Hostname does not resolve.
+        "--kubelet-preferred-address-types=InternalIP",
         "--v=0",
         ...(options.apiserverArgs ?? []),
       ],
@@ -384,7 +394,12 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
         args: [`--kubeconfig=${kubeconfigPath}`, "--leader-elect=false", "--secure-port=0", "--v=0"],
       });
       const stagesPath = join(dir, "kwok-stages.yaml");
-      await writeFile(stagesPath, kwokStagesYaml());
+      await writeFile(stagesPath, `${kwokStagesYaml()}---\n${kwokPodLogsYaml(podLogFile)}`);
+      await writeFile(podLogFile, criLogText(DEFAULT_POD_LOG));
+      // One port for kwok's server, which is also each fake node's kubelet endpoint (the apiserver
+      // proxies pod logs to it over TLS without verifying the certificate, as with real kubelets
+      // when --kubelet-certificate-authority is unset).
+      const kubeletPort = await freePort();
       await launch({
         name: "kwok",
         bin: binaries.kwok,
@@ -397,9 +412,10 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
           "--disregard-status-with-annotation-selector=kwok.x-k8s.io/status=custom",
           "--disregard-status-with-label-selector=",
           "--cidr=10.0.0.1/24",
-          "--node-ip=10.0.0.1",
+          "--node-ip=127.0.0.1",
           "--node-lease-duration-seconds=40",
-          `--server-address=127.0.0.1:${await freePort()}`,
+          `--node-port=${kubeletPort}`,
+          `--server-address=127.0.0.1:${kubeletPort}`,
         ],
       });
       const nodeCount = options.nodes ?? 2;
@@ -466,6 +482,8 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
       pki,
       full,
       logs,
+      podLogFile,
+      setPodLog: (lines) => writeFile(podLogFile, criLogText(lines)),
       restart,
       signal: (name, sig) => {
         const pid = components.get(name)?.child?.pid;

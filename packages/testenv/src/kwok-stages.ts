@@ -261,3 +261,34 @@ spec:
 export function kwokStagesYaml(): string {
   return [NODE_STAGES, ...STAGES.map(stageYaml), POD_DELETE].join("---\n");
 }
+
+/**
+ * kwok serves every fake container's log (`kubectl logs`, GET .../pods/<name>/log through the
+ * apiserver) from this one file: kwok's ClusterLogs selects pods by name and namespace only, not
+ * by behaviour, so a test that wants particular lines rewrites the file (`ControlPlane.setPodLog`);
+ * kwok reads it on each request.
+ */
+export function kwokPodLogsYaml(logFile: string): string {
+  return `apiVersion: kwok.x-k8s.io/v1alpha1
+kind: ClusterLogs
+metadata:
+  name: testenv-pod-logs
+spec:
+  logs:
+  - logsFile: ${JSON.stringify(logFile)}
+    previousLogsFile: ${JSON.stringify(logFile)}
+    follow: false
+`;
+}
+
+/** Lines in the CRI log format kubelets read (`<RFC 3339 time> stdout F <line>`), one per input line. */
+export function criLogText(lines: readonly string[], at: Date = new Date()): string {
+  const time = at.toISOString().replace(/\.(\d{3})Z$/, ".$1000000Z");
+  return lines.map((line) => `${time} stdout F ${line}\n`).join("");
+}
+
+/** What every fake container logs until a test says otherwise. */
+export const DEFAULT_POD_LOG = [
+  "testenv: kwok fake container started",
+  `testenv: this container's behaviour comes from ${BEHAVIOR_ENV}, ${INIT_BEHAVIOR_ENV} or ${RUN_BEHAVIOR_ENV}`,
+];

@@ -4,6 +4,8 @@ export const ETCD_VERSION = "v3.6.8";
 export const KWOK_VERSION = "v0.8.0";
 /** Not part of the control plane: the workflow linter the tests run on .github/workflows and action.yml. */
 export const ACTIONLINT_VERSION = "v1.7.9";
+/** Not part of the control plane: the workflow runner the Action's tests run workflows with. */
+export const ACT_VERSION = "v0.2.89";
 
 export const BINARY_NAMES = [
   "etcd",
@@ -13,6 +15,7 @@ export const BINARY_NAMES = [
   "kubectl",
   "kwok",
   "actionlint",
+  "act",
 ] as const;
 export type BinaryName = (typeof BINARY_NAMES)[number];
 
@@ -67,4 +70,6 @@ export const BUILD_RECIPES: Record<BinaryName, BuildRecipe> = {
     version: ACTIONLINT_VERSION,
     ldflags: `-s -w -X github.com/rhysd/actionlint.version=${ACTIONLINT_VERSION}`,
   },
+  // act embeds its version from the module's VERSION file.
+  act: { module: "act", pkg: "github.com/nektos/act", version: ACT_VERSION, ldflags: "-s -w" },
 };
