@@ -539,9 +539,6 @@ const mutations: fc.Arbitrary<Mutation>[] = [
     fc.oneof(fc.integer({ max: 0 }), fc.integer({ min: 65536 })),
     (d, port) => withField(d, "metrics", { disabled: false, port }),
   ),
-  mutation("metrics:relative-path", METRICS, fc.constantFrom("metrics", "", "x/y"), (d, path) =>
-    withField(d, "metrics", { disabled: false, path }),
-  ),
   mutation("metrics:disabled-wrong-type", METRICS, fc.constantFrom<unknown>("no", 0, null), (d, disabled) =>
     withField(d, "metrics", { disabled }),
   ),

@@ -82,6 +82,17 @@ describe("provider CRDs on a real apiserver", () => {
     assert.equal(stored.spec.extraVolumes?.[0]?.name, "webhook-tls");
   });
 
+  it("accepts a metrics path without a leading /, as the reference's CRD does (render adds it)", async () => {
+    const stored = await client.apply<Provider>(
+      provider("ServiceProvider", "relative-metrics-path", {
+        image: "x:v1",
+        metrics: { disabled: false, path: "metrics" },
+      }),
+      "test",
+    );
+    assert.equal(stored.spec.metrics?.path, "metrics");
+  });
+
   const rejected: [string, string, Record<string, unknown>, RegExp][] = [
     ["empty image", "bad-image", { image: "" }, /spec\.image/],
     ["image with whitespace", "bad-image-space", { image: "example.com/p: v1" }, /spec\.image/],

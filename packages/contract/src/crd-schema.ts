@@ -377,10 +377,7 @@ export function providerSpecSchema(): JsonSchemaProps {
             },
           ),
           path: string(
-            "HTTP path of the metrics endpoint, for the prometheus.io/path annotation; default /metrics.",
-            {
-              pattern: "^/",
-            },
+            'HTTP path of the metrics endpoint, for the prometheus.io/path annotation; default /metrics. A path without a leading "/" gets one.',
           ),
         },
         { required: ["disabled"] },

@@ -355,10 +355,9 @@ function checkMetrics(add: Add, metrics: unknown): void {
   }
   if (metrics.port !== undefined) checkInteger(add, "spec.metrics.port", metrics.port, MIN_PORT, MAX_PORT);
   if (metrics.path !== undefined) {
+    // As the reference's CRD, any string; render puts a missing leading "/" in front.
     if (typeof metrics.path !== "string") {
       add("spec.metrics.path", "InvalidType", `must be a string, ${gotValue(metrics.path)}`, metrics.path);
-    } else if (!metrics.path.startsWith("/")) {
-      add("spec.metrics.path", "Invalid", `${show(metrics.path)} must start with "/"`, metrics.path);
     }
   }
 }

@@ -254,6 +254,17 @@ void describe("metrics (acceptance 12, 13)", () => {
     assert.equal(run.metricsService?.spec.ports[0]?.port, 8080);
   });
 
+  void it("a path without a leading / gets one (the reference's CRD accepts it and uses it as is)", () => {
+    for (const [path, want] of [
+      ["metrics", "/metrics"],
+      ["x/y", "/x/y"],
+      ["", "/metrics"],
+    ] as const) {
+      const { run } = render({ metrics: { disabled: false, path } });
+      assert.equal(run.deployment.spec.template.metadata?.annotations?.["prometheus.io/path"], want, path);
+    }
+  });
+
   void it("shortens a long metrics Service name to 63 characters (acceptance 19)", () => {
     const { run } = render({}, {}, "a-very-long-service-provider-name-that-exceeds-the-limit");
     const name = run.metricsService?.metadata.name;

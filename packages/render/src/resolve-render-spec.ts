@@ -52,9 +52,15 @@ export function resolveRenderSpec(spec: ProviderSpec): RenderSpec {
     metrics: {
       enabled: metrics?.disabled !== true,
       port: metrics?.port || DEFAULT_METRICS_PORT,
-      path: metrics?.path || DEFAULT_METRICS_PATH,
+      path: metricsPath(metrics?.path),
     },
   };
+}
+
+/** The reference's CRD takes any path and the reference uses it as is; a scraper needs the "/". */
+function metricsPath(path: string | undefined): string {
+  if (!path) return DEFAULT_METRICS_PATH;
+  return path.startsWith("/") ? path : `/${path}`;
 }
 
 function nonEmpty(list: string[] | undefined): string[] | undefined {
