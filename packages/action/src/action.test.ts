@@ -288,13 +288,13 @@ describe("the action on a real cluster with the operator running", () => {
     assert.equal(r.code, 1, explain(r));
     const last = github.calls.at(-1);
     assert.equal(last?.body.state, "failure", "the GitHub Deployment ends as failure");
-    assert.match(String(last?.body.description), /InitFailed/);
-    assert.match(
-      r.stdout,
-      /::error .*InitFailed.*cannot install CRDs%3A permission denied|::error .*InitFailed.*cannot install CRDs: permission denied/,
-    );
+    // One pod in all (backoffLimit 0): fail-fast ends the step on InitPodFailed or InitFailed, whichever is seen first.
+    assert.match(String(last?.body.description), /Init(Pod)?Failed/);
+    assert.match(r.stdout, /::error .*Init(Pod)?Failed.*cannot install CRDs(%3A|:) permission denied/);
     assert.equal(r.outputs.ready, "false");
-    assert.match(r.summary, /InitFailed/);
+    assert.match(r.summary, /Init(Pod)?Failed/);
+    assert.match(r.stdout, /::group::Logs of ServiceProvider "broken"'s failed pods/);
+    assert.match(r.summary, /#### Logs of the failed pods/);
   });
 
   it("fails at the timeout with what the provider says", async () => {

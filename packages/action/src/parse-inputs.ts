@@ -16,6 +16,10 @@ export interface ActionInputs {
   context: string;
   wait: boolean;
   timeoutMs: number;
+  /** Fail as soon as the provider reports a failure that will not heal by itself. */
+  failFast: boolean;
+  /** With failFast: how long pods may be unable to pull the image before the step fails. */
+  imagePullGraceMs: number;
   token: string;
   /** GitHub Deployment environment (used with a token). */
   environment: string;
@@ -91,6 +95,15 @@ export function parseInputs(env: Env): ActionInputs {
     throw new Error(
       `input "timeout" is ${JSON.stringify(timeoutText)}: it must be a duration such as 90s, 10m or 1h30m`,
     );
+  const failFastText = (getInput(env, "fail-fast") || "true").toLowerCase();
+  if (!["true", "false"].includes(failFastText))
+    throw new Error(`input "fail-fast" is ${JSON.stringify(failFastText)}: it must be "true" or "false"`);
+  const graceText = getInput(env, "image-pull-grace") || "30s";
+  const imagePullGraceMs = parseDuration(graceText);
+  if (imagePullGraceMs === undefined)
+    throw new Error(
+      `input "image-pull-grace" is ${JSON.stringify(graceText)}: it must be a duration such as 0s, 30s or 2m`,
+    );
   return {
     mode: mode as Mode,
     kind: kind as ProviderKind,
@@ -101,6 +114,8 @@ export function parseInputs(env: Env): ActionInputs {
     context: getInput(env, "context"),
     wait: waitText === "true",
     timeoutMs,
+    failFast: failFastText === "true",
+    imagePullGraceMs,
     token: getInput(env, "token"),
     environment: getInput(env, "environment") || "openmcp-platform",
   };

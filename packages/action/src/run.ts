@@ -7,7 +7,19 @@ import { STATE_KUBECONFIG_PATH, removeKubeconfig, writeKubeconfig } from "./kube
 import { decodeKubeconfig, kubeconfigSecrets } from "./kubeconfig-text.ts";
 import { parseInputs, type ActionInputs } from "./parse-inputs.ts";
 import { renderSummary } from "./render-summary.ts";
-import { appendSummary, error, info, mask, saveState, setOutput, warning, type Env } from "./runner-io.ts";
+import { failedPodLogs, renderPodLogs, type FailedPodLogs } from "./failed-pod-logs.ts";
+import {
+  appendSummary,
+  endGroup,
+  error,
+  info,
+  mask,
+  saveState,
+  setOutput,
+  startGroup,
+  warning,
+  type Env,
+} from "./runner-io.ts";
 import {
   conditionMessages,
   describeState,
@@ -26,6 +38,8 @@ interface ModeResult {
   details?: string;
   /** The GitHub Deployment that tracked this rollout, when a token was given. */
   githubDeploymentId?: number;
+  /** A failed rollout: the last log lines of the provider's failed pods. */
+  podLogs?: FailedPodLogs;
 }
 
 interface Context {
@@ -114,34 +128,53 @@ async function rollOut(ctx: Context): Promise<ModeResult> {
     };
   }
   const started = Date.now();
-  const { verdict, provider } = await waitForProvider({
+  const { verdict, provider, why } = await waitForProvider({
     get: () => readProvider(ctx),
     generation,
     timeoutMs: inputs.timeoutMs,
+    policy: { failFast: inputs.failFast, imagePullGraceMs: inputs.imagePullGraceMs },
     onReadError: (err) => warning(`reading ${ctx.label} failed, retrying: ${messageOf(err)}`),
     onChange: (p) =>
       info(`[${((Date.now() - started) / 1000).toFixed(1)}s] ${ctx.label}: ${describeState(p)}`),
+    onFailure: (f) => warning(f.text, `${ctx.label}: ${f.kind}`),
   });
   if (verdict === "ready")
     return { ok: true, message: `${inputs.image} is initialized and Ready.`, provider, previousImage };
+  const podLogs = await showPodLogs(ctx);
   if (verdict === "failed")
     return {
       ok: false,
-      message: `${ctx.label} failed to roll out ${inputs.image}: ${conditionMessages(provider)}`,
+      message: `${ctx.label} failed to roll out ${inputs.image} (${why ?? "failed"}): ${conditionMessages(provider)}`,
       provider,
       previousImage,
+      podLogs,
     };
   const observed = provider?.status?.observedGeneration ?? 0;
-  const why =
+  const stillWhy =
     observed < generation
       ? `the operator has not observed generation ${generation} yet (observed ${observed}); is it running and watching ${inputs.kind}?`
       : conditionMessages(provider);
   return {
     ok: false,
-    message: `timed out after ${Math.round(inputs.timeoutMs / 1000)}s waiting for ${ctx.label} to become Ready with ${inputs.image}: ${why}`,
+    message: `timed out after ${Math.round(inputs.timeoutMs / 1000)}s waiting for ${ctx.label} to become Ready with ${inputs.image}: ${stillWhy}`,
     provider,
     previousImage,
+    podLogs,
   };
+}
+
+/** Prints the failed pods' last log lines in a collapsed group; the summary gets them too. */
+async function showPodLogs(ctx: Context): Promise<FailedPodLogs> {
+  const logs = await failedPodLogs(ctx.client, ctx.inputs.kind, ctx.provider.metadata.name!);
+  startGroup(`Logs of ${ctx.label}'s failed pods (${logs.pods.length})`);
+  if (logs.note) info(logs.note);
+  if (logs.pods.length === 0 && !logs.note) info("No failed pod of this provider was found.");
+  for (const p of logs.pods) {
+    info(`--- ${p.phase} pod ${p.namespace}/${p.pod}, container ${p.container}: ${p.why} ---`);
+    info("lines" in p.log ? p.log.lines : `(no log: ${p.log.unavailable})`);
+  }
+  endGroup();
+  return logs;
 }
 
 async function verify(ctx: Context): Promise<ModeResult> {
@@ -265,7 +298,13 @@ export async function run(env: Env): Promise<number> {
         image: inputs.image,
         previousImage: result.previousImage,
         provider: p,
-        ...(result.details ? { details: result.details } : {}),
+        ...(result.details || result.podLogs
+          ? {
+              details: [result.details, result.podLogs && renderPodLogs(result.podLogs)]
+                .filter(Boolean)
+                .join("\n"),
+            }
+          : {}),
       }),
     );
     if (!result.ok) {

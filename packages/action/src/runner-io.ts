@@ -37,3 +37,8 @@ export const warning = (message: string, title?: string): void =>
   core.warning(message, title ? { title } : {});
 
 export const info = (message: string): void => core.info(message);
+
+/** A collapsed `::group::` in the log. */
+export const startGroup = (title: string): void => core.startGroup(title);
+
+export const endGroup = (): void => core.endGroup();

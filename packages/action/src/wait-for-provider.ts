@@ -6,6 +6,12 @@ import {
   type Condition,
   type Provider,
 } from "@openmcp-ts/contract";
+import {
+  failFastVerdict,
+  providerFailures,
+  type FailFastPolicy,
+  type ProviderFailure,
+} from "./provider-failures.ts";
 
 export function findCondition(p: Provider | undefined, type: string): Condition | undefined {
   return p?.status?.conditions?.find((c) => c.type === type);
@@ -47,17 +53,32 @@ export interface WaitOptions {
   timeoutMs: number;
   intervalMs?: number;
   onChange: (p: Provider) => void;
+  /** Each distinct failure the provider reports, once. */
+  onFailure: (f: ProviderFailure) => void;
+  policy: FailFastPolicy;
   /** A failed read while waiting; the wait goes on (API servers restart, networks blip). */
   onReadError: (err: unknown) => void;
 }
 
-/** Polls until the provider is ready or failed, or the time is up; returns the last state seen. */
-export async function waitForProvider(
-  options: WaitOptions,
-): Promise<{ verdict: ProviderVerdict | "timeout"; provider: Provider | undefined }> {
+export interface WaitResult {
+  verdict: ProviderVerdict | "timeout";
+  provider: Provider | undefined;
+  /** "failed": why waiting longer would not help. */
+  why?: string;
+  /** Every distinct failure seen while waiting, in order. */
+  failures: ProviderFailure[];
+}
+
+/**
+ * Polls until the provider is ready, failed (see `failFastVerdict`) or the time is up; returns the
+ * last state seen.
+ */
+export async function waitForProvider(options: WaitOptions): Promise<WaitResult> {
   const deadline = Date.now() + options.timeoutMs;
   let last: Provider | undefined;
   let lastLine = "";
+  const seen = new Map<string, ProviderFailure>();
+  let imagePullSince: number | undefined;
   for (;;) {
     let p: Provider | undefined;
     try {
@@ -72,10 +93,20 @@ export async function waitForProvider(
         lastLine = line;
         options.onChange(p);
       }
+      const failures = providerFailures(p, options.generation);
+      for (const f of failures) {
+        if (seen.has(f.text)) continue;
+        seen.set(f.text, f);
+        options.onFailure(f);
+      }
+      const now = Date.now();
+      imagePullSince = failures.some((f) => f.kind === "image-pull") ? (imagePullSince ?? now) : undefined;
+      const why = failFastVerdict(failures, options.policy, imagePullSince, now);
+      if (why !== undefined) return { verdict: "failed", provider: p, why, failures: [...seen.values()] };
       const verdict = judgeProvider(p, options.generation);
-      if (verdict !== "pending") return { verdict, provider: p };
+      if (verdict !== "pending") return { verdict, provider: p, failures: [...seen.values()] };
     }
-    if (Date.now() >= deadline) return { verdict: "timeout", provider: last };
+    if (Date.now() >= deadline) return { verdict: "timeout", provider: last, failures: [...seen.values()] };
     await new Promise((r) => setTimeout(r, Math.min(options.intervalMs ?? 500, deadline - Date.now())));
   }
 }
