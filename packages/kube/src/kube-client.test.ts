@@ -1,5 +1,8 @@
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import {
   eventually,
   kubeconfigThrough,
@@ -292,6 +295,50 @@ describe("KubeClient under API Priority and Fairness that rejects (429)", () => 
     assert.ok(
       codes.filter((c) => c === 200).length >= 30,
       `every request got through in the end: ${codes.length} answers, ${codes.filter((c) => c === 429).length} of them 429`,
+    );
+  });
+});
+
+describe("KubeClient's User-Agent in the apiserver's audit log", () => {
+  let cp: ControlPlane;
+  let auditLog: string;
+  before(async () => {
+    const dir = mkdtempSync(join(tmpdir(), "kube-client-audit-"));
+    const policy = join(dir, "policy.yaml");
+    writeFileSync(
+      policy,
+      "apiVersion: audit.k8s.io/v1\nkind: Policy\nomitStages: [RequestReceived]\nrules:\n- level: Metadata\n",
+    );
+    auditLog = join(dir, "audit.log");
+    cp = await startControlPlane({
+      apiserverArgs: [`--audit-policy-file=${policy}`, `--audit-log-path=${auditLog}`],
+    });
+  });
+  after(async () => {
+    await cp?.stop();
+  });
+
+  it("sends the configured User-Agent, and none by default", async () => {
+    const named = KubeClient.create({ kubeconfig: cp.kubeconfigPath, userAgent: "kube-client-test/1" });
+    const plain = KubeClient.create({ kubeconfig: cp.kubeconfigPath });
+    await named.list({ apiVersion: "v1", kind: "ConfigMap", namespace: "kube-public" });
+    await plain.list({ apiVersion: "v1", kind: "Secret", namespace: "kube-public" });
+    await eventually(
+      "both lists in the audit log",
+      () => {
+        const events = readFileSync(auditLog, "utf8")
+          .split("\n")
+          .filter(Boolean)
+          .map((l) => JSON.parse(l) as { userAgent?: string; requestURI?: string });
+        const of = (uri: string) => events.find((e) => e.requestURI === uri);
+        const cms = of("/api/v1/namespaces/kube-public/configmaps");
+        const secrets = of("/api/v1/namespaces/kube-public/secrets");
+        if (!cms || !secrets) return false;
+        assert.equal(cms.userAgent, "kube-client-test/1");
+        assert.equal(secrets.userAgent, undefined);
+        return true;
+      },
+      10_000,
     );
   });
 });

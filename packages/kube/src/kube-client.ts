@@ -40,6 +40,8 @@ export interface KubeClientOptions {
   /** Called once per request, for metrics and benchmarks. */
   onRequest?: RequestCounter;
   timeoutMs?: number;
+  /** The User-Agent header of every request (none by default), e.g. to tell clients apart in the audit log. */
+  userAgent?: string;
 }
 
 /** What apply and create need of an object; everything else is sent as it is. */
@@ -183,6 +185,7 @@ export class KubeClient {
     await this.kubeConfig.applyToHTTPSOptions(opts);
     opts.agent = keepAlive(opts.agent);
     const headers = opts.headers as Record<string, string>;
+    if (this.options.userAgent !== undefined) headers["user-agent"] = this.options.userAgent;
     if (options.body !== undefined) {
       headers["content-type"] = options.contentType ?? "application/json";
       headers["content-length"] = String(Buffer.byteLength(options.body));
