@@ -6,3 +6,4 @@ export * from "./leader-election.ts";
 export * from "./logger.ts";
 export * from "./upgrade-managed-fields.ts";
 export * from "./foreign-lease-watcher.ts";
+export * from "./resolve-image-digest.ts";

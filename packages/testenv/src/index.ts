@@ -26,3 +26,4 @@ export {
 export * from "./versions.ts";
 export { eventually } from "./eventually.ts";
 export { startTcpProxy, kubeconfigThrough, type TcpProxy } from "./tcp-proxy.ts";
+export { startRegistry, type Registry, type RegistryOptions } from "./registry.ts";

@@ -6,6 +6,8 @@ export const KWOK_VERSION = "v0.8.0";
 export const ACTIONLINT_VERSION = "v1.7.9";
 /** Not part of the control plane: the workflow runner the Action's tests run workflows with. */
 export const ACT_VERSION = "v0.2.89";
+/** Not part of the control plane: the OCI registry (CNCF distribution) for image resolution tests. */
+export const REGISTRY_VERSION = "v3.1.2";
 
 export const BINARY_NAMES = [
   "etcd",
@@ -16,6 +18,7 @@ export const BINARY_NAMES = [
   "kwok",
   "actionlint",
   "act",
+  "registry",
 ] as const;
 export type BinaryName = (typeof BINARY_NAMES)[number];
 
@@ -72,4 +75,10 @@ export const BUILD_RECIPES: Record<BinaryName, BuildRecipe> = {
   },
   // act embeds its version from the module's VERSION file.
   act: { module: "act", pkg: "github.com/nektos/act", version: ACT_VERSION, ldflags: "-s -w" },
+  registry: {
+    module: "registry",
+    pkg: "github.com/distribution/distribution/v3/cmd/registry",
+    version: REGISTRY_VERSION,
+    ldflags: "-s -w",
+  },
 };
