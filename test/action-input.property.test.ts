@@ -555,7 +555,7 @@ const mutation: fc.Arbitrary<Mutation> = fc.oneof(
   fc
     .oneof(
       fc
-        .constantFrom("1X", "A B", "", "x".repeat(300), ...RESERVED_ENV_NAMES)
+        .constantFrom("A=B", "ä", "", "x".repeat(300), ...RESERVED_ENV_NAMES)
         .map((name) => ({ item: { name }, field: "name" })),
       wrongTypes("string").map((value) => ({ item: { name: "OK", value }, field: "value" })),
       fc.constant({
@@ -573,7 +573,8 @@ const mutation: fc.Arbitrary<Mutation> = fc.oneof(
     expect: { field: "spec.metrics.port" },
     edit: (d) => void ((d.spec as Spec).metrics = { disabled: false, port }),
   })),
-  fc.constantFrom<unknown>("metrics", "", 8080).map((path): Mutation => ({
+  // Any string is a path (render adds a missing leading "/"), as in the reference's CRD.
+  fc.constantFrom<unknown>(8080, true, ["/m"]).map((path): Mutation => ({
     label: `metrics.path ${String(path)}`,
     expect: { field: "spec.metrics.path" },
     edit: (d) => void ((d.spec as Spec).metrics = { disabled: false, path }),

@@ -339,7 +339,7 @@ const mutations: fc.Arbitrary<Mutation>[] = [
   mutation("env:duplicate", ENV, fc.tuple(envName, fc.nat()), (d, [name, at]) =>
     withItems(d, "env", at, { name, value: "1" }, { name, value: "2" }),
   ),
-  mutation("env:invalid-name", ENV, fc.constantFrom("1ABC", "A B", "", "A=B", "ä", "$X", "a\nb"), (d, name) =>
+  mutation("env:invalid-name", ENV, fc.constantFrom("", "A=B", "ä", "a\nb", "tab\there"), (d, name) =>
     withItems(d, "env", 0, { name, value: "x" }),
   ),
   mutation(

@@ -82,6 +82,21 @@ describe("provider CRDs on a real apiserver", () => {
     assert.equal(stored.spec.extraVolumes?.[0]?.name, "webhook-tls");
   });
 
+  it("accepts relaxed env names (printable ASCII but '='), refuses '=' in one", async () => {
+    const stored = await client.apply<Provider>(
+      provider("ServiceProvider", "relaxed-env", { image: "x:v1", env: [{ name: "1X", value: "v" }] }),
+      "test",
+    );
+    assert.equal(stored.spec.env?.[0]?.name, "1X");
+    await assert.rejects(
+      client.apply(
+        provider("ServiceProvider", "equals-env", { image: "x:v1", env: [{ name: "A=B", value: "v" }] }),
+        "test",
+      ),
+      /spec\.env\[0\]\.name/,
+    );
+  });
+
   it("accepts a metrics path without a leading /, as the reference's CRD does (render adds it)", async () => {
     const stored = await client.apply<Provider>(
       provider("ServiceProvider", "relative-metrics-path", {

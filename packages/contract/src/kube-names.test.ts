@@ -21,9 +21,12 @@ void describe("kubernetes name checks", () => {
     [isEnvVarName, "FOO_BAR", true],
     [isEnvVarName, "my.var-1", true],
     [isEnvVarName, "_x", true],
-    [isEnvVarName, "1X", false],
+    [isEnvVarName, "1X", true],
+    [isEnvVarName, "A B", true],
+    [isEnvVarName, "$X:~", true],
     [isEnvVarName, "A=B", false],
-    [isEnvVarName, "A B", false],
+    [isEnvVarName, "ä", false],
+    [isEnvVarName, "a\nb", false],
     [isEnvVarName, "", false],
   ];
   for (const [check, value, want] of cases) {

@@ -15,10 +15,12 @@ export const MOUNT_PATH_MAX_LENGTH = 4096;
 export const MOUNT_PROPAGATION_MODES = ["None", "HostToContainer", "Bidirectional"] as const;
 export const RECURSIVE_READ_ONLY_MODES = ["Disabled", "IfPossible", "Enabled"] as const;
 /**
- * `IsEnvVarName`: what every API server accepts (newer ones accept more, older ones do not).
- * A string, so that the CRD schema can use the same pattern (it is valid in RE2 and ECMAScript).
+ * `IsRelaxedEnvVarName`: printable ASCII except `=`, what Pods accept since
+ * RelaxedEnvironmentVariableValidation (on by default from Kubernetes 1.32, GA in 1.34); the
+ * reference's CRD takes any non-empty string. A string, so that the CRD schema can use the same
+ * pattern (it is valid in RE2 and ECMAScript).
  */
-export const ENV_VAR_NAME_PATTERN = "^[-._a-zA-Z][-._a-zA-Z0-9]*$";
+export const ENV_VAR_NAME_PATTERN = "^[ -<>-~]+$";
 const ENV_VAR_NAME = new RegExp(ENV_VAR_NAME_PATTERN);
 
 /** Names of containers, volumes, Services and anything that becomes a DNS label. */

@@ -228,7 +228,7 @@ function checkEnv(add: Add, env: unknown): void {
         add(
           `${path}.name`,
           "Invalid",
-          `${show(name)} is not a valid environment variable name: use letters, digits, '_', '-' and '.', not starting with a digit`,
+          `${show(name)} is not a valid environment variable name: use printable ASCII characters other than '='`,
           name,
         );
       }

@@ -87,6 +87,27 @@ describe("provider controller against a real apiserver", () => {
     await h.client.delete(providerRef("ServiceProvider", name));
   });
 
+  it("relaxed env names (printable ASCII but '='), which the reference's CRD accepts, reach the init Job", async () => {
+    const name = "relaxed-env";
+    const env = [
+      { name: "1X", value: "a" },
+      { name: "A B", value: "b" },
+      { name: "$X:~", value: "c" },
+    ];
+    await h.client.apply(testProvider("ServiceProvider", name, { env }), "test");
+    const job = await eventually("init Job", () =>
+      h.client.find<{ spec: { template: { spec: { containers: { env?: { name: string }[] }[] } } } }>({
+        apiVersion: "batch/v1",
+        kind: "Job",
+        namespace: ns(),
+        name: providerObjectNames("ServiceProvider", name).init,
+      }),
+    );
+    const names = job.spec.template.spec.containers[0]?.env?.map((e) => e.name) ?? [];
+    for (const e of env) assert.ok(names.includes(e.name), `${e.name} in ${names.join(", ")}`);
+    await h.client.delete(providerRef("ServiceProvider", name));
+  });
+
   it("a new --provider-cluster-role replaces the bindings (their roleRef is immutable) instead of failing", async () => {
     const name = "role-change";
     const names = providerObjectNames("ServiceProvider", name);
