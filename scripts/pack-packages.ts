@@ -1,11 +1,15 @@
+// Packs every published package as npm will get it (`pnpm pack`: publishConfig applied, workspace:
+// versions resolved, prepack builds dist/). Used by test/packages.test.ts, bench/packages.bench.ts
+// and the publish workflow:
+//   node --import tsx scripts/pack-packages.ts <dir>    # prints one tarball path per line
 import { execFile, spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { promisify } from "node:util";
 
 const execFileAsync = promisify(execFile);
 
-export const REPO_ROOT = join(import.meta.dirname, "..", "..");
+export const REPO_ROOT = join(import.meta.dirname, "..");
 
 /** The packages published to npm, in dependency order (each one's prepack builds against the earlier dist/). */
 export const PUBLISHED_PACKAGES = [
@@ -101,10 +105,23 @@ export async function packPackages(
 
 /** The environment for commands in a consumer project: Node 24 first on PATH, no workspace npm config. */
 export function consumerEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
-  // pnpm's npm_config_* of the workspace run would steer the consumer's npm.
+  // pnpm's npm_config_* of the workspace run would steer the consumer's npm, and node:test's
+  // NODE_TEST_CONTEXT would make the consumer's own `node --test` skip its files.
   const env: NodeJS.ProcessEnv = Object.fromEntries(
-    Object.entries({ ...process.env, ...extra }).filter(([key]) => !/^(npm_|PNPM_)/i.test(key)),
+    Object.entries({ ...process.env, ...extra }).filter(
+      ([key]) => !/^(npm_|PNPM_|NODE_TEST_CONTEXT$|NODE_OPTIONS$)/i.test(key),
+    ),
   );
   env.PATH = `${join(REPO_ROOT, "node_modules", ".bin")}:${process.env.PATH ?? ""}`;
   return env;
+}
+
+if (import.meta.main) {
+  const [dest] = process.argv.slice(2);
+  if (!dest) {
+    process.stderr.write("usage: node --import tsx scripts/pack-packages.ts <dir>\n");
+    process.exit(2);
+  }
+  const tarballs = await packPackages(resolve(dest), (line) => process.stderr.write(`${line}\n`));
+  process.stdout.write(Object.values(tarballs).join("\n") + "\n");
 }

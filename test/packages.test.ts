@@ -19,7 +19,7 @@ import {
   run,
   runStreaming,
   type PublishedPackage,
-} from "./support/packed-packages.ts";
+} from "../scripts/pack-packages.ts";
 
 const DENO = join(REPO_ROOT, "node_modules", ".bin", "deno");
 /** The one version all published packages carry (changesets' fixed group moves them together). */
@@ -89,13 +89,23 @@ describe("the packages installed from their tarballs outside the workspace", { t
         (f) => f.endsWith(".ts") && !f.endsWith(".d.ts") && !f.startsWith("template/"),
       );
       assert.deepEqual(sources, [], `${where} ships no TypeScript sources`);
-      assert.ok(!files.some((f) => f.includes(".test.")), `${where} ships no tests`);
+      assert.ok(
+        !files.some((f) => f.includes(".test.") && !f.startsWith("template/")),
+        `${where} ships no tests`,
+      );
       for (const [dep, range] of Object.entries(manifest.dependencies ?? {})) {
         assert.ok(!range.startsWith("workspace:"), `${where} depends on ${dep}@${range}`);
       }
       for (const file of Object.values(manifest.bin ?? {})) {
         assert.ok(files.includes(file.replace(/^\.\//, "")), `${where} bin ${file} is packed`);
       }
+      // What the publish workflow runs, minus the upload.
+      const dryRun = await run(
+        ["npm", "publish", "--dry-run", "--access", "public", tarballs[pkg]],
+        tmp,
+        env,
+      );
+      assert.match(dryRun, new RegExp(`\\+ @openmcp-ts/${pkg}@${PUBLISHED_VERSION.replaceAll(".", "\\.")}`));
       if (pkg === "testenv") {
         const modules = new Set(Object.values(BUILD_RECIPES).map((r) => r.module));
         for (const m of modules) {
