@@ -1,8 +1,6 @@
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { createServer } from "node:http";
-import type { AddressInfo } from "node:net";
 import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -11,6 +9,7 @@ import { API_VERSION, type Provider } from "@openmcp-ts/contract";
 import { startOperatorHarness, type OperatorHarness } from "@openmcp-ts/operator/test-harness";
 import { INIT_BEHAVIOR_ENV, RUN_BEHAVIOR_ENV } from "@openmcp-ts/testenv";
 import { kubeconfigSecrets } from "./kubeconfig-text.ts";
+import { startGithubApi } from "./github-api-server.ts";
 
 const ENTRY = fileURLToPath(new URL("../dist/index.mjs", import.meta.url));
 const POST = fileURLToPath(new URL("../dist/post.mjs", import.meta.url));
@@ -89,48 +88,6 @@ async function runAction(
     leftInRunnerTemp,
     state: state!,
   };
-}
-
-interface GithubCall {
-  method: string;
-  path: string;
-  authorization: string | undefined;
-  body: Record<string, unknown>;
-}
-
-/**
- * A loopback server speaking the GitHub REST routes the action uses (create a deployment, add a
- * deployment status), recording each call; `refuse` answers every call with 403 as GitHub does for a
- * token without deployments permission.
- */
-async function startGithubApi(refuse = false): Promise<{ url: string; calls: GithubCall[]; close(): void }> {
-  const calls: GithubCall[] = [];
-  let nextStatus = 1;
-  const server = createServer((req, res) => {
-    let text = "";
-    req.on("data", (d: Buffer) => (text += d.toString()));
-    req.on("end", () => {
-      const call: GithubCall = {
-        method: req.method ?? "",
-        path: req.url ?? "",
-        authorization: req.headers.authorization,
-        body: text ? (JSON.parse(text) as Record<string, unknown>) : {},
-      };
-      calls.push(call);
-      const send = (status: number, body: unknown): void => {
-        res.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify(body));
-      };
-      if (refuse) return send(403, { message: "Resource not accessible by integration" });
-      if (call.method === "POST" && /^\/repos\/[^/]+\/[^/]+\/deployments$/.test(call.path))
-        return send(201, { id: 17, ref: call.body.ref, environment: call.body.environment });
-      if (call.method === "POST" && /^\/repos\/[^/]+\/[^/]+\/deployments\/17\/statuses$/.test(call.path))
-        return send(201, { id: nextStatus++, state: call.body.state });
-      send(404, { message: "Not Found" });
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
-  return { url: `http://127.0.0.1:${port}`, calls, close: () => void server.close() };
 }
 
 function explain(r: ActionRun): string {

@@ -83,7 +83,7 @@ async function readLog(
   const query: Record<string, string> = { container, tailLines: String(LOG_TAIL_LINES) };
   if (previous) query.previous = "true";
   try {
-    const { status, stream } = await client.raw("GET", path, { query, accept: "text/plain", verb: "get" });
+    const { status, stream } = await client.raw("GET", path, { query, accept: "*/*", verb: "get" });
     let text = "";
     for await (const chunk of stream) text += (chunk as Buffer).toString();
     if (status === 403)

@@ -144,7 +144,7 @@ async function rollOut(ctx: Context): Promise<ModeResult> {
   if (verdict === "failed")
     return {
       ok: false,
-      message: `${ctx.label} failed to roll out ${inputs.image} (${why ?? "failed"}): ${conditionMessages(provider)}`,
+      message: `${ctx.label} failed to roll out ${inputs.image}: ${conditionMessages(provider)} (${why ?? "failed"})`,
       provider,
       previousImage,
       podLogs,
