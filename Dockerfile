@@ -8,6 +8,11 @@ ARG NODE_IMAGE=node:24-slim
 # The bundle is plain JavaScript: build it once on the builder's platform for every target platform.
 FROM --platform=$BUILDPLATFORM ${NODE_IMAGE} AS build
 WORKDIR /src
+# Behind a TLS-intercepting proxy, the builder's CA bundle (mounted for the build) for corepack and
+# pnpm; unset by default and never part of the final stage.
+ARG NODE_EXTRA_CA_CERTS
+# "0" only for a registry mirror that serves no npm signatures (corepack verifies pnpm's by default).
+ARG COREPACK_INTEGRITY_KEYS
 ENV COREPACK_ENABLE_DOWNLOAD_PROMPT=0
 # corepack installs the pnpm that package.json pins (packageManager).
 COPY package.json pnpm-lock.yaml pnpm-workspace.yaml .npmrc ./
