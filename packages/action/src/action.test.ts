@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { API_VERSION, type Provider } from "@openmcp-ts/contract";
 import { startOperatorHarness, type OperatorHarness } from "@openmcp-ts/operator/test-harness";
-import { INIT_BEHAVIOR_ENV, RUN_BEHAVIOR_ENV } from "@openmcp-ts/testenv";
+import { INIT_BEHAVIOR_ENV, RUN_BEHAVIOR_ENV, tokenKubeconfig } from "@openmcp-ts/testenv";
 import { kubeconfigSecrets } from "./kubeconfig-text.ts";
 import { startGithubApi } from "./github-api-server.ts";
 
@@ -267,6 +267,96 @@ describe("the action on a real cluster with the operator running", () => {
       /::error .*timed out after 3s waiting for ServiceProvider "crashing" to become Ready/,
     );
     assert.equal(r.outputs.ready, "false");
+  });
+
+  it("fails fast when the run pods cannot pull the image past image-pull-grace, saying there is no log", async () => {
+    const manifest = join(tmp, "unpullable.yaml");
+    await writeFile(
+      manifest,
+      `metadata:\n  name: unpullable\nspec:\n  env:\n    - name: ${RUN_BEHAVIOR_ENV}\n      value: image-pull-backoff\n`,
+    );
+    const started = Date.now();
+    const r = await runAction(ENTRY, { manifest, kubeconfig, timeout: "60s", "image-pull-grace": "2s" });
+    const seconds = (Date.now() - started) / 1000;
+    assert.equal(r.code, 1, explain(r));
+    assert.match(
+      r.stdout,
+      /::warning title=ServiceProvider "unpullable"%3A image-pull::Ready=False\/ProviderNotReady: .*ImagePullBackOff/,
+    );
+    assert.match(
+      r.stdout,
+      /::error .*ImagePullBackOff.*\(fail-fast: the image could not be pulled for [2-9]s \(grace 2s\)\)/,
+    );
+    assert.match(r.stdout, /\(no log: its image was never pulled, so the container has not run\)/);
+    assert.ok(seconds < 30, `failed after ${seconds} s, not at the 60 s timeout`);
+    assert.equal(r.outputs.ready, "false");
+  });
+
+  it("says which permission is missing when the credentials may not read pods/log", async () => {
+    const sa = "deployer-without-logs";
+    const ns = h.namespace;
+    await h.client.apply(
+      { apiVersion: "v1", kind: "ServiceAccount", metadata: { name: sa, namespace: ns } },
+      "test",
+    );
+    await h.client.apply(
+      {
+        apiVersion: "rbac.authorization.k8s.io/v1",
+        kind: "ClusterRole",
+        metadata: { name: sa },
+        rules: [
+          {
+            apiGroups: ["openmcp.cloud"],
+            resources: ["serviceproviders"],
+            verbs: ["get", "patch", "create"],
+          },
+          { apiGroups: [""], resources: ["pods"], verbs: ["list"] },
+        ],
+      },
+      "test",
+    );
+    await h.client.apply(
+      {
+        apiVersion: "rbac.authorization.k8s.io/v1",
+        kind: "ClusterRoleBinding",
+        metadata: { name: sa },
+        roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: sa },
+        subjects: [{ kind: "ServiceAccount", name: sa, namespace: ns }],
+      },
+      "test",
+    );
+    const { status } = (await h.client.call("POST", `/api/v1/namespaces/${ns}/serviceaccounts/${sa}/token`, {
+      body: {
+        apiVersion: "authentication.k8s.io/v1",
+        kind: "TokenRequest",
+        spec: { expirationSeconds: 600 },
+      },
+    })) as { status: { token: string } };
+    const manifest = join(tmp, "crashing-limited.yaml");
+    await writeFile(
+      manifest,
+      `metadata:\n  name: crashing-limited\nspec:\n  env:\n    - name: ${RUN_BEHAVIOR_ENV}\n      value: crashloop\n`,
+    );
+    const r = await runAction(ENTRY, {
+      manifest,
+      kubeconfig: tokenKubeconfig(h.cp, sa, status.token),
+      timeout: "8s",
+    });
+    assert.equal(r.code, 1, explain(r));
+    assert.match(r.stdout, /::warning title=ServiceProvider "crashing-limited"%3A crash-loop::/);
+    assert.match(
+      r.stdout,
+      new RegExp(
+        `--- run pod ${ns}/sp-crashing-limited-\\S+, container \\S+: CrashLoopBackOff \\(last exit code 2\\) ---`,
+      ),
+    );
+    assert.match(
+      r.stdout,
+      new RegExp(
+        `\\(no log: the credentials may not read pods/log in namespace "${ns}" \\(403 Forbidden\\); grant "get" on pods/log`,
+      ),
+    );
+    assert.match(r.summary, /No log: the credentials may not read pods\/log/);
   });
 
   it("refuses a branch ref without a tag and changes nothing", async () => {
