@@ -254,6 +254,22 @@ describe("the action on a real cluster with the operator running", () => {
     assert.match(r.summary, /#### Logs of the failed pods/);
   });
 
+  it("with fail-fast: false waits for the operator to give up on the init Job", async () => {
+    const manifest = join(tmp, "patient.yaml");
+    await writeFile(
+      manifest,
+      `metadata:\n  name: patient\nspec:\n  env:\n    - name: ${INIT_BEHAVIOR_ENV}\n      value: fail\n`,
+    );
+    const r = await runAction(ENTRY, { manifest, kubeconfig, timeout: "50s", "fail-fast": "false" });
+    assert.equal(r.code, 1, explain(r));
+    assert.doesNotMatch(r.stdout, /\(fail-fast: /);
+    assert.match(
+      r.stdout,
+      /::error .*\((the init Job failed \(InitFailed\)|the operator stopped trying \(Stalled=True\))\)/,
+    );
+    assert.match(r.stdout, /simulated failure/, "the init pod's termination message");
+  });
+
   it("fails at the timeout with what the provider says", async () => {
     const manifest = join(tmp, "crashing.yaml");
     await writeFile(
