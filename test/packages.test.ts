@@ -63,6 +63,13 @@ describe("the packages installed from their tarballs outside the workspace", { t
     if (tmp) await rm(tmp, { recursive: true, force: true });
   });
 
+  it("deno publish --dry-run of the core is clean (JSR's checks, no slow types)", async () => {
+    const out = await run([DENO, "publish", "--dry-run", "--allow-dirty"], REPO_ROOT, env);
+    for (const pkg of JSR_PACKAGES) assert.match(out, new RegExp(`@openmcp-ts/${pkg}@${PUBLISHED_VERSION}`));
+    assert.match(out, /Dry run complete/);
+    assert.doesNotMatch(out, /warning/i);
+  });
+
   it("every tarball holds built ES modules with .d.ts, a README, real versions and the npm fields", async () => {
     for (const pkg of PUBLISHED_PACKAGES) {
       const listing = (await run(["tar", "tzf", tarballs[pkg]], tmp)).split("\n").filter(Boolean);
