@@ -9,10 +9,17 @@
 //        [--report-only]  (re-render --out and the plot from the runs recorded in it; runs nothing)
 //        [--bundle]  (run the esbuild bundle the image ships, built by scripts/bundle-operator.ts,
 //                     instead of the TypeScript sources through tsx)
+//        [--operators ours,reference,floor]  (default ours: which to run, one after the other, each on
+//                     its own fresh control plane with the same providers; reference = the Go
+//                     openmcp-operator v1.3.0 from bench/reference, floor = no operator, the bench
+//                     applies the rendered objects itself; more than ours writes the comparison
+//                     report, default --out bench/results/comparison.md)
+//        [--reference-timeout-seconds S]  (the reference's own --timeout-seconds)
+//        [--spec-change-timeout-seconds S]  (after idle: new image for all N, time to converge; 0 = skip)
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import { createWriteStream, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { request } from "node:http";
-import { availableParallelism, cpus, loadavg, tmpdir } from "node:os";
+import { availableParallelism, cpus, loadavg, tmpdir, totalmem } from "node:os";
 import { basename, dirname, join, relative, resolve } from "node:path";
 import process from "node:process";
 import { createInterface } from "node:readline";
@@ -22,15 +29,25 @@ import {
   API_VERSION,
   CONDITION_INITIALIZED,
   CONDITION_READY,
-  LABEL_MANAGED_BY,
   MANAGED_BY_VALUE,
   PROVIDER_KIND_INFO,
   PROVIDER_KINDS,
+  providerObjectNames,
   type Provider,
   type ProviderKind,
 } from "@openmcp-ts/contract";
-import { Informer, KubeClient, type CachedObject } from "@openmcp-ts/kube";
-import { freePort, startControlPlane, type ControlPlane } from "@openmcp-ts/testenv";
+import { Informer, KubeClient, type ApplyObject, type CachedObject } from "@openmcp-ts/kube";
+import { renderInitObjects, renderRunObjects, type RenderContext } from "@openmcp-ts/render";
+import {
+  ETCD_VERSION,
+  freePort,
+  KUBERNETES_VERSION,
+  KWOK_VERSION,
+  startControlPlane,
+  type ControlPlane,
+} from "@openmcp-ts/testenv";
+import { REFERENCE_VERSION } from "./reference/build-reference-operator.ts";
+import { installReferenceCrds, spawnReferenceOperator } from "./reference/reference-operator.ts";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const OPERATOR_MAIN = join(ROOT, "packages/operator/src/main.ts");
@@ -58,6 +75,9 @@ const { values: flags } = parseArgs({
     bundle: { type: "boolean", default: false },
     "metrics-services": { type: "string" },
     "report-only": { type: "boolean", default: false },
+    operators: { type: "string", default: "ours" },
+    "reference-timeout-seconds": { type: "string" },
+    "spec-change-timeout-seconds": { type: "string", default: "300" },
   },
   strict: true,
 });
@@ -65,7 +85,19 @@ const SIZES = flags.sizes.split(",").map((s) => Number(s.trim()));
 const REPEATS = Number(flags.repeats);
 const IDLE_SECONDS = Number(flags["idle-seconds"]);
 const TIMEOUT_MS = Number(flags["timeout-seconds"]) * 1000;
-const OUT = resolve(ROOT, flags.out);
+type Mode = "ours" | "reference" | "floor";
+const MODE_NAMES: readonly Mode[] = ["ours", "reference", "floor"];
+const MODES = flags.operators.split(",").map((s) => s.trim()) as Mode[];
+if (MODES.length === 0 || MODES.some((m) => !MODE_NAMES.includes(m)))
+  throw new Error(`invalid --operators "${flags.operators}": want a list of ${MODE_NAMES.join(", ")}`);
+/** More than our operator alone: the side-by-side report instead of the detailed one. */
+const COMPARING = MODES.some((m) => m !== "ours");
+const OUT = resolve(
+  ROOT,
+  COMPARING && flags.out === "bench/results/operator.md" ? "bench/results/comparison.md" : flags.out,
+);
+const REFERENCE_TIMEOUT_MS = Number(flags["reference-timeout-seconds"] ?? flags["timeout-seconds"]) * 1000;
+const SPEC_CHANGE_TIMEOUT_MS = Number(flags["spec-change-timeout-seconds"]) * 1000;
 if (SIZES.some((n) => !Number.isInteger(n) || n < 1) || !Number.isInteger(REPEATS) || REPEATS < 1)
   throw new Error(`invalid --sizes "${flags.sizes}" or --repeats "${flags.repeats}": want whole numbers ≥ 1`);
 if (!(IDLE_SECONDS >= 0)) throw new Error(`invalid --idle-seconds "${flags["idle-seconds"]}"`);
@@ -79,6 +111,14 @@ const COMMAND = [
   ...(flags.merge ? ["--merge"] : []),
   ...(flags.bundle ? ["--bundle"] : []),
   ...(flags["metrics-services"] ? [`--metrics-services ${flags["metrics-services"]}`] : []),
+  ...(flags.operators !== "ours" ? [`--operators ${MODES.join(",")}`] : []),
+  ...(flags["reference-timeout-seconds"]
+    ? [`--reference-timeout-seconds ${flags["reference-timeout-seconds"]}`]
+    : []),
+  ...(flags["spec-change-timeout-seconds"] !== "300"
+    ? [`--spec-change-timeout-seconds ${flags["spec-change-timeout-seconds"]}`]
+    : []),
+  ...(flags.out !== "bench/results/operator.md" ? [`--out ${flags.out}`] : []),
 ].join(" ");
 
 // ---------------------------------------------------------------------------------------------
@@ -285,19 +325,21 @@ const writesIn = (byVerb: Record<string, number>): number =>
     .reduce((a, [, n]) => a + n, 0);
 
 // ---------------------------------------------------------------------------------------------
-// The API server's audit log: which objects the operator writes
+// The API server's audit log: every request of every client, the same method for each operator
 
-/** Writes only, metadata level: enough to name the resource and subresource of every write. */
+/**
+ * Metadata level for everything: enough to name the client (User-Agent), verb, resource and
+ * subresource of every request. A watch is logged when it starts (ResponseStarted) and ends.
+ */
 const AUDIT_POLICY = `apiVersion: audit.k8s.io/v1
 kind: Policy
 omitStages: ["RequestReceived"]
 rules:
-- level: None
-  verbs: ["get", "list", "watch"]
 - level: Metadata
 `;
 
 interface AuditEvent {
+  stage?: string;
   verb?: string;
   userAgent?: string;
   requestURI?: string;
@@ -314,29 +356,54 @@ function readAudit(path: string): AuditEvent[] {
     .map((line) => JSON.parse(line) as AuditEvent);
 }
 
+/** The bench's own client (watches, provider applies); the floor's applier has its own. */
+const BENCH_USER_AGENT = "openmcp-bench";
+const FLOOR_USER_AGENT = "openmcp-bench-floor";
+
 /**
- * The operator and the bench both talk through node:https without a User-Agent, while the control
- * plane's own components send theirs; the bench's writes carry fieldManager=bench.
+ * Which client's requests count as the operator's: ours sends no User-Agent (and is the only client
+ * without one: the bench sends its own, the control plane's components theirs), the reference
+ * client-go's default `openmcp-operator/<version> (…)`, the floor the bench's applier.
  */
-const byOperator = (e: AuditEvent): boolean =>
-  !e.userAgent && !(e.requestURI ?? "").includes("fieldManager=bench");
-const byBench = (e: AuditEvent): boolean => (e.requestURI ?? "").includes("fieldManager=bench");
+const ACTORS: Record<Mode, (e: AuditEvent) => boolean> = {
+  ours: (e) => !e.userAgent,
+  reference: (e) => (e.userAgent ?? "").startsWith("openmcp-operator/"),
+  floor: (e) => e.userAgent === FLOOR_USER_AGENT,
+};
+const byBench = (e: AuditEvent): boolean => e.userAgent === BENCH_USER_AGENT;
 const byControllerManager = (e: AuditEvent): boolean =>
   (e.userAgent ?? "").startsWith("kube-controller-manager");
 const auditTime = (e: AuditEvent): number => Date.parse(e.stageTimestamp ?? "");
+/** Each request once: a watch when it starts, anything else when it completes. */
+const isOneRequest = (e: AuditEvent): boolean =>
+  e.verb === "watch" ? e.stage === "ResponseStarted" : e.stage === "ResponseComplete";
+const isWrite = (e: AuditEvent): boolean => !READ_VERBS.includes(e.verb ?? "");
+const resourceOf = (e: AuditEvent): string =>
+  `${e.objectRef?.resource ?? "?"}${e.objectRef?.subresource ? `/${e.objectRef.subresource}` : ""}`;
 
-/** The operator's writes between two wall-clock times, by "verb resource[/subresource] code". */
-function operatorWrites(events: AuditEvent[], fromMs: number, toMs: number): Record<string, number> {
+/** One actor's requests between two wall-clock times, by "verb resource[/subresource]" (or with the code). */
+function auditRequests(
+  events: AuditEvent[],
+  actor: (e: AuditEvent) => boolean,
+  fromMs: number,
+  toMs: number,
+  options: { writesOnly?: boolean; withCode?: boolean } = {},
+): Record<string, number> {
   const out: Record<string, number> = {};
   for (const e of events) {
     const at = auditTime(e);
-    if (!byOperator(e) || !(at >= fromMs && at < toMs)) continue;
-    const ref = e.objectRef ?? {};
-    const key = `${e.verb ?? "?"} ${ref.resource ?? "?"}${ref.subresource ? `/${ref.subresource}` : ""} ${e.responseStatus?.code ?? "?"}`;
+    if (!isOneRequest(e) || !actor(e) || !(at >= fromMs && at < toMs)) continue;
+    if (options.writesOnly && !isWrite(e)) continue;
+    const key = `${e.verb ?? "?"} ${resourceOf(e)}${options.withCode ? ` ${e.responseStatus?.code ?? "?"}` : ""}`;
     out[key] = (out[key] ?? 0) + 1;
   }
   return out;
 }
+
+const auditWritesIn = (byVerbResource: Record<string, number>): number =>
+  Object.entries(byVerbResource)
+    .filter(([k]) => !READ_VERBS.includes(k.split(" ")[0]!))
+    .reduce((a, [, n]) => a + n, 0);
 
 /** The steps from a new provider to Ready, alternating between the operator and the cluster. */
 const STAGES = [
@@ -356,11 +423,29 @@ const STAGES = [
 ] as const;
 type StageMark = (typeof STAGES)[number][0 | 1];
 
+interface Quantiles {
+  p50: number;
+  p99: number;
+  max: number;
+  count: number;
+}
+
+function quantiles(values: number[]): Quantiles | undefined {
+  if (values.length === 0) return undefined;
+  return {
+    p50: quantile(values, 0.5),
+    p99: quantile(values, 0.99),
+    max: Math.max(...values),
+    count: values.length,
+  };
+}
+
 /**
- * Per stage, the median and maximum over providers of the time it took, from the audit log of one
- * run up to `toMs` (all Ready). Owned objects are named `<cp|sp|ps>-<provider>[-init]`.
+ * Per stage, the median, p99 and maximum over providers of the time it took (seconds), from the
+ * audit log of one run up to `toMs` (all Ready). Every object a provider owns carries its name
+ * (`bench-NNNN`). For the floor, "created" is the applier's first write of the provider's objects.
  */
-function pipelineStages(events: AuditEvent[], toMs: number): Record<string, { p50: number; max: number }> {
+function pipelineStages(events: AuditEvent[], toMs: number, mode: Mode): Record<string, Quantiles> {
   interface Seen {
     created?: number;
     jobCreated?: number;
@@ -369,26 +454,29 @@ function pipelineStages(events: AuditEvent[], toMs: number): Record<string, { p5
     deploymentStatus: number[];
     statusPatches: number[];
   }
+  const actor = ACTORS[mode];
   const seen = new Map<string, Seen>();
   const of = (name: string): Seen => {
-    const key = name.replace(/^(cp|sp|ps)-/, "").replace(/-init$/, "");
+    const key = /bench-\d{4}/.exec(name)?.[0] ?? name;
     const s = seen.get(key) ?? { jobStatus: [], deploymentStatus: [], statusPatches: [] };
     seen.set(key, s);
     return s;
   };
   for (const e of events) {
     const at = auditTime(e);
-    if (!(at <= toMs)) continue;
+    if (!(at <= toMs) || e.stage !== "ResponseComplete" || !isWrite(e)) continue;
     const ref = e.objectRef ?? {};
     const name = ref.name ?? "";
+    if (!/bench-\d{4}/.test(name)) continue;
     const created = e.responseStatus?.code === 201;
     const isProvider = PROVIDER_KINDS.some((k) => ref.resource === PROVIDER_KIND_INFO[k].plural);
+    if (mode === "floor" && actor(e)) of(name).created ??= at;
     if (isProvider && byBench(e) && created) of(name).created ??= at;
-    else if (isProvider && byOperator(e) && ref.subresource === "status") of(name).statusPatches.push(at);
-    else if (ref.resource === "jobs" && byOperator(e) && created) of(name).jobCreated ??= at;
+    else if (isProvider && actor(e) && ref.subresource === "status") of(name).statusPatches.push(at);
+    else if (ref.resource === "jobs" && actor(e) && created) of(name).jobCreated ??= at;
     else if (ref.resource === "jobs" && byControllerManager(e) && ref.subresource === "status")
       of(name).jobStatus.push(at);
-    else if (ref.resource === "deployments" && byOperator(e) && created) of(name).deploymentCreated ??= at;
+    else if (ref.resource === "deployments" && actor(e) && created) of(name).deploymentCreated ??= at;
     else if (ref.resource === "deployments" && byControllerManager(e) && ref.subresource === "status")
       of(name).deploymentStatus.push(at);
   }
@@ -408,12 +496,13 @@ function pipelineStages(events: AuditEvent[], toMs: number): Record<string, { p5
       readyWritten,
     };
   });
-  const out: Record<string, { p50: number; max: number }> = {};
+  const out: Record<string, Quantiles> = {};
   for (const [from, to, label] of STAGES) {
     const took = marks
       .filter((m) => m[from] !== undefined && m[to] !== undefined)
       .map((m) => (m[to]! - m[from]!) / 1000);
-    if (took.length > 0) out[label] = { p50: quantile(took, 0.5), max: Math.max(...took) };
+    const q = quantiles(took);
+    if (q) out[label] = q;
   }
   return out;
 }
@@ -523,10 +612,94 @@ async function spawnOperator(kubeconfig: string, logPath: string): Promise<Opera
   return { child, pid: child.pid, port, spawnedAt, cachesSynced, exited, log, logPath };
 }
 
+/** A log line's level, whichever format the operator writes (JSON, logfmt, or a leading level word). */
+function logLevel(line: string): string {
+  const m =
+    /"level"\s*:\s*"(\w+)"/.exec(line) ??
+    /\blevel=(\w+)/.exec(line) ??
+    /^\S*\s*(INFO|ERROR|DEBUG|WARN)\b/i.exec(line);
+  return m ? m[1]!.toLowerCase() : "unparsed";
+}
+
+/**
+ * The reference operator (bench/reference), without leader election (v1.3.0's Lease name contains
+ * a '/', which the API refuses, so with --leader-elect it never reconciles). "Started" is the last
+ * of its three controllers' controller-runtime "Starting workers" lines.
+ */
+async function spawnReference(kubeconfig: string, logPath: string): Promise<OperatorProcess> {
+  const spawnedAt = performance.now();
+  const ref = await spawnReferenceOperator({ kubeconfig, namespace: NAMESPACE, environment: ENVIRONMENT });
+  const child = ref.child;
+  if (!child.pid) throw new Error("cannot spawn the reference operator: no pid");
+  const log = { lines: 0, byLevel: {} as Record<string, number>, errors: new Map<string, number>() };
+  const exited = ref.exited.then(() => child.exitCode);
+  const cachesSynced = new Promise<number>((ok, fail) => {
+    let done = false;
+    const poll = setInterval(() => {
+      if (ref.logs.filter((l) => l.includes("Starting workers")).length >= PROVIDER_KINDS.length) {
+        done = true;
+        clearInterval(poll);
+        ok(performance.now());
+      }
+    }, 20);
+    void exited.then((code) => {
+      clearInterval(poll);
+      if (!done) fail(new Error(`the reference exited with ${code} before it started its workers`));
+    });
+  });
+  cachesSynced.catch(() => undefined);
+  void exited.then(() => {
+    writeFileSync(logPath, `${ref.logs.join("\n")}\n`);
+    for (const line of ref.logs) {
+      log.lines++;
+      const level = logLevel(line);
+      log.byLevel[level] = (log.byLevel[level] ?? 0) + 1;
+      if (level === "error") {
+        const key = line
+          .replace(/bench-\d{4}/g, "<name>")
+          .replace(/\b\d+\b/g, "<n>")
+          .slice(0, 220);
+        log.errors.set(key, (log.errors.get(key) ?? 0) + 1);
+      }
+    }
+  });
+  return { child, pid: child.pid, port: 0, spawnedAt, cachesSynced, exited, log, logPath };
+}
+
 // ---------------------------------------------------------------------------------------------
 // Watching the providers from the bench's own client
 
 type Watched = CachedObject & Provider & { metadata: { generation?: number } };
+
+interface WatchedDeployment extends CachedObject {
+  metadata: CachedObject["metadata"] & { generation?: number };
+  spec?: { replicas?: number; template?: { spec?: { containers?: { image?: string }[] } } };
+  status?: {
+    observedGeneration?: number;
+    replicas?: number;
+    updatedReplicas?: number;
+    availableReplicas?: number;
+  };
+}
+
+/** Rolled out: the controller saw the current spec, and every replica is new and available, no old one left. */
+function deploymentRolledOut(d: WatchedDeployment | undefined, image?: string): boolean {
+  if (!d) return false;
+  const want = d.spec?.replicas ?? 1;
+  const st = d.status ?? {};
+  return (
+    (st.observedGeneration ?? 0) >= (d.metadata.generation ?? 0) &&
+    (st.updatedReplicas ?? 0) === want &&
+    (st.availableReplicas ?? 0) >= want &&
+    (st.replicas ?? 0) === want &&
+    (image === undefined || d.spec?.template?.spec?.containers?.[0]?.image === image)
+  );
+}
+
+const isCondition = (p: Watched, type: string): boolean => {
+  const c = p.status?.conditions?.find((x) => x.type === type);
+  return c?.status === "True" && (c.observedGeneration ?? 0) >= (p.metadata.generation ?? 0);
+};
 
 class ProviderWatch {
   readonly readyAt = new Map<string, number>();
@@ -537,13 +710,11 @@ class ProviderWatch {
   counting = false;
   private readonly providerInformers: Informer<Watched>[] = [];
   private readonly jobs: Informer<CachedObject>;
+  private readonly deployments: Informer<WatchedDeployment>;
   private waiters: (() => void)[] = [];
 
   constructor(client: KubeClient) {
-    const is = (p: Watched, type: string): boolean => {
-      const c = p.status?.conditions?.find((x) => x.type === type);
-      return c?.status === "True" && (c.observedGeneration ?? 0) >= (p.metadata.generation ?? 0);
-    };
+    const is = isCondition;
     for (const kind of PROVIDER_KINDS) {
       this.providerInformers.push(
         new Informer<Watched>(
@@ -569,20 +740,48 @@ class ProviderWatch {
       client,
       { apiVersion: "batch/v1", kind: "Job", namespace: NAMESPACE },
       {
-        labelSelector: `${LABEL_MANAGED_BY}=${MANAGED_BY_VALUE}`,
         onEvent: (type) => {
           if (type === "added") this.firstJobAt ??= performance.now();
         },
       },
     );
+    this.deployments = new Informer<WatchedDeployment>(client, {
+      apiVersion: "apps/v1",
+      kind: "Deployment",
+      namespace: NAMESPACE,
+    });
   }
 
   async start(): Promise<void> {
-    await Promise.all([...this.providerInformers, this.jobs].map((i) => i.start()));
+    await Promise.all([...this.providerInformers, this.jobs, this.deployments].map((i) => i.start()));
   }
 
   async stop(): Promise<void> {
-    await Promise.all([...this.providerInformers, this.jobs].map((i) => i.stop()));
+    await Promise.all([...this.providerInformers, this.jobs, this.deployments].map((i) => i.stop()));
+  }
+
+  /**
+   * Providers that converged on a spec change: Ready (condition and phase) for their current
+   * generation, which is past `generations`' one, and their run Deployment rolled out `image(p)`.
+   */
+  converged(generations: Map<string, number>, image: (p: Watched) => string): number {
+    let count = 0;
+    for (const inf of this.providerInformers)
+      for (const p of inf.list()) {
+        const key = `${p.kind}/${p.metadata.name ?? ""}`;
+        if ((p.metadata.generation ?? 0) <= (generations.get(key) ?? Infinity)) continue;
+        if (!isCondition(p, CONDITION_READY) || p.status?.phase !== "Ready") continue;
+        const run = providerObjectNames(p.kind, p.metadata.name ?? "").run;
+        if (deploymentRolledOut(this.deployments.get(run, NAMESPACE), image(p))) count++;
+      }
+    return count;
+  }
+
+  generations(): Map<string, number> {
+    const out = new Map<string, number>();
+    for (const inf of this.providerInformers)
+      for (const p of inf.list()) out.set(`${p.kind}/${p.metadata.name ?? ""}`, p.metadata.generation ?? 0);
+    return out;
   }
 
   async allReady(n: number, timeoutMs: number): Promise<void> {
@@ -655,7 +854,7 @@ interface RunResult {
   rampWritesByResource: Record<string, number>;
   idleWritesByResource: Record<string, number>;
   /** Per step from create to Ready: median and maximum over providers, in seconds (audit log). */
-  stages: Record<string, { p50: number; max: number }>;
+  stages: Record<string, Quantiles>;
   eventsByReason: Record<string, number>;
   duplicateEvents: number;
   idleSeconds: number;
@@ -682,24 +881,39 @@ interface RunResult {
   logPath: string;
   loadStart: number;
   loadEnd: number;
+  /** Which ran: our operator, the reference, or nobody (the floor); absent in older records = ours. */
+  operator?: Mode;
+  versions?: string;
+  /** Providers Ready (the floor: Deployments available) at the end, also when the run timed out. */
+  reached?: number;
+  /** Seconds from the first create at which each provider turned Ready, sorted (the Ready count over time). */
+  readyCurve?: number[];
+  /** Seconds from the first create to the failure, for a run that timed out. */
+  failedAfterS?: number;
+  /** The operator's requests (audit log) by "verb resource[/subresource]": ramp, idle, spec change. */
+  auditRamp?: Record<string, number>;
+  /** Spawn → workers started (before any provider exists). */
+  auditStartup?: Record<string, number>;
+  auditIdle?: Record<string, number>;
+  auditIdleWritesAfter5s?: number;
+  auditSpecChange?: Record<string, number>;
+  peakRssAtReadyMiB?: number;
+  /** VmHWM after the spec change (the whole life of the process). */
+  peakRssEndMiB?: number;
+  specChangeS?: number;
+  specChangeReached?: number;
+  cpuSpecChangeS?: number;
+  /** The floor: first apply → the last Job succeeded. */
+  allJobsCompleteS?: number;
 }
 
-async function runOnce(n: number, repeat: number, logDir: string): Promise<RunResult> {
+async function runOnce(n: number, repeat: number, logDir: string, mode: Mode): Promise<RunResult> {
+  if (mode === "floor") return runFloor(n, repeat, logDir);
   const loadStart = loadavg()[0] ?? 0;
-  const progress = (msg: string): void => console.log(`[N=${n} #${repeat}] ${msg}`);
+  const progress = (msg: string): void => console.log(`[${mode} N=${n} #${repeat}] ${msg}`);
   const cpStarted = performance.now();
-  const auditPolicy = join(logDir, "audit-policy.yaml");
-  writeFileSync(auditPolicy, AUDIT_POLICY);
-  const auditLog = join(logDir, `audit-n${n}-r${repeat}.log`);
-  const cp: ControlPlane = await startControlPlane({
-    full: true,
-    progress: () => undefined,
-    apiserverArgs: [
-      `--audit-policy-file=${auditPolicy}`,
-      `--audit-log-path=${auditLog}`,
-      "--audit-log-maxsize=0",
-    ],
-  });
+  const auditLog = join(logDir, `audit-${mode}-n${n}-r${repeat}.log`);
+  const cp = await startAuditedControlPlane(logDir, auditLog);
   const controlPlaneStartS = (performance.now() - cpStarted) / 1000;
   let op: OperatorProcess | undefined;
   interrupted = async () => {
@@ -709,64 +923,87 @@ async function runOnce(n: number, repeat: number, logDir: string): Promise<RunRe
   progress(`control plane up in ${controlPlaneStartS.toFixed(1)} s`);
   let watch: ProviderWatch | undefined;
   const partial: Partial<RunResult> = {
-    n,
-    repeat,
-    command: COMMAND,
-    date: new Date().toISOString().slice(0, 10),
-    node: process.version,
-    machine: `${availableParallelism()} CPUs (\`nproc\`), ${cpus()[0]?.model.trim() ?? "unknown"}`,
-    workers: flags.workers ?? "4 (default)",
-    entry: flags.bundle ? "bundle" : "tsx",
-    revision: sourceRevision(),
-    idleSeconds: IDLE_SECONDS,
+    ...runHeader(n, repeat, mode),
     controlPlaneStartS,
     loadStart,
   };
+  const timeoutMs = mode === "reference" ? REFERENCE_TIMEOUT_MS : TIMEOUT_MS;
+  let t0 = NaN;
+  let wallAtStart = NaN;
+  const curve = (): number[] =>
+    watch
+      ? [...watch.readyAt.values()].map((at) => +((at - t0) / 1000).toFixed(3)).sort((a, b) => a - b)
+      : [];
   try {
-    const client = KubeClient.create({ kubeconfig: cp.kubeconfigPath });
+    const client = KubeClient.create({ kubeconfig: cp.kubeconfigPath, userAgent: BENCH_USER_AGENT });
     const initStarted = performance.now();
-    await runToExit(
-      [...operatorEntry, "init", `--environment=${ENVIRONMENT}`, `--kubeconfig=${cp.kubeconfigPath}`],
-      process.env,
-    );
+    if (mode === "ours")
+      await runToExit(
+        [...operatorEntry, "init", `--environment=${ENVIRONMENT}`, `--kubeconfig=${cp.kubeconfigPath}`],
+        process.env,
+      );
+    else await installReferenceCrds(client);
     partial.initCrdsMs = performance.now() - initStarted;
+    // No Pod Security label: the reference's pods have no security context.
     await client.apply({ apiVersion: "v1", kind: "Namespace", metadata: { name: NAMESPACE } }, FIELD_MANAGER);
     watch = new ProviderWatch(client);
     await watch.start();
 
-    op = await spawnOperator(cp.kubeconfigPath, join(logDir, `operator-n${n}-r${repeat}.log`));
+    const logPath = join(logDir, `${mode}-n${n}-r${repeat}.log`);
+    const wallAtSpawn = Date.now();
+    op =
+      mode === "ours"
+        ? await spawnOperator(cp.kubeconfigPath, logPath)
+        : await spawnReference(cp.kubeconfigPath, logPath);
     partial.logPath = op.logPath;
     const synced = await within(op.cachesSynced, 120_000);
-    if (synced === undefined) throw new Error("the operator did not log 'caches synced' within 120 s");
+    if (synced === undefined) throw new Error("the operator did not start its workers within 120 s");
     partial.startupMs = synced - op.spawnedAt;
     const cpuAtSync = cpuSeconds(op.pid);
     partial.cpuStartupS = cpuAtSync;
     // The metrics server listens before the informers start, so it answers by now.
-    const atSync = await scrape(op.port);
+    const atSync = mode === "ours" ? await scrape(op.port) : [];
     partial.startupRequests = requestsByVerb([], atSync);
-    progress(`operator caches synced after ${partial.startupMs.toFixed(0)} ms`);
+    progress(`operator started its workers after ${partial.startupMs.toFixed(0)} ms`);
 
     const providers = Array.from({ length: n }, (_, i) => benchProvider(i));
     const createdAt = new Map<string, number>();
     const wallAtSync = Date.now();
     const cpuBefore = { operator: cpuAtSync, ...componentCpu(cp) };
     watch.counting = true;
-    const t0 = performance.now();
+    t0 = performance.now();
+    wallAtStart = Date.now();
     await pool(providers, CREATE_CONCURRENCY, async (p) => {
       await client.apply(p, FIELD_MANAGER);
       createdAt.set(`${p.kind}/${p.metadata.name ?? ""}`, performance.now());
     });
     partial.createAllMs = performance.now() - t0;
     progress(`created ${n} providers in ${partial.createAllMs.toFixed(0)} ms`);
-    await watch.allReady(n, TIMEOUT_MS);
+    try {
+      await watch.allReady(n, timeoutMs);
+    } catch (err) {
+      partial.reached = watch.readyAt.size;
+      partial.readyCurve = curve();
+      partial.peakRssMiB = memory(op.pid).hwm;
+      partial.cpuRampS = cpuSeconds(op.pid) - cpuAtSync;
+      partial.cpuRampByProcess = diff({ operator: cpuSeconds(op.pid), ...componentCpu(cp) }, cpuBefore);
+      await sleep(1000);
+      const audit = readAudit(auditLog);
+      partial.auditRamp = auditRequests(audit, ACTORS[mode], wallAtSync, Date.now());
+      partial.stages = pipelineStages(audit, Date.now(), mode);
+      throw err;
+    }
     const tReady = performance.now();
     const wallAtReady = Date.now();
-    const atReady = await scrape(op.port);
+    partial.readyCurve = curve();
+    partial.reached = watch.readyAt.size;
+    const atReady = mode === "ours" ? await scrape(op.port) : [];
     const cpuAtReady = cpuSeconds(op.pid);
     partial.cpuRampByProcess = diff({ operator: cpuAtReady, ...componentCpu(cp) }, cpuBefore);
     partial.rampProviderUpdates = watch.updates;
     watch.updates = 0;
     partial.rssAtReadyMiB = memory(op.pid).rss;
+    partial.peakRssAtReadyMiB = memory(op.pid).hwm;
     partial.allReadyS = (tReady - t0) / 1000;
     partial.allInitializedS = (Math.max(...watch.initializedAt.values()) - t0) / 1000;
     partial.firstJobMs = (watch.firstJobAt ?? NaN) - t0;
@@ -797,22 +1034,14 @@ async function runOnce(n: number, repeat: number, logDir: string): Promise<RunRe
     let writesAt5s = 0;
     for (let s = 1; s <= IDLE_SECONDS; s++) {
       await sleep(tReady + s * 1000 - performance.now());
+      if (mode !== "ours") continue;
       const w = writesIn(requestsByVerb(atReady, await scrape(op.port)));
       if (w > lastWrites) lastIdleWriteS = s;
       if (s === 5) writesAt5s = w;
       lastWrites = w;
     }
-    const atIdleEnd = await scrape(op.port);
+    const atIdleEnd = mode === "ours" ? await scrape(op.port) : [];
     const wallAtIdleEnd = Date.now();
-    // Let the audit backend flush its last lines.
-    await sleep(1000);
-    const audit = readAudit(auditLog);
-    partial.rampWritesByResource = operatorWrites(audit, wallAtSync, wallAtReady);
-    partial.idleWritesByResource = operatorWrites(audit, wallAtReady, wallAtIdleEnd);
-    partial.stages = pipelineStages(audit, wallAtReady);
-    const events = await operatorEvents(client);
-    partial.eventsByReason = events.byReason;
-    partial.duplicateEvents = events.duplicates;
     partial.idleRequests = requestsByVerb(atReady, atIdleEnd);
     partial.idleWrites = writesIn(partial.idleRequests);
     partial.idleWritesAfter5s = IDLE_SECONDS >= 5 ? partial.idleWrites - writesAt5s : NaN;
@@ -820,10 +1049,65 @@ async function runOnce(n: number, repeat: number, logDir: string): Promise<RunRe
     partial.idleReconciles =
       sumOf(atIdleEnd, "openmcp_reconcile_total") - sumOf(atReady, "openmcp_reconcile_total");
     partial.idleProviderUpdates = watch.updates;
-    partial.cpuIdleS = cpuSeconds(op.pid) - cpuAtReady;
+    const cpuAtIdleEnd = cpuSeconds(op.pid);
+    partial.cpuIdleS = cpuAtIdleEnd - cpuAtReady;
     const mem = memory(op.pid);
     partial.rssEndMiB = mem.rss;
     partial.peakRssMiB = mem.hwm;
+
+    // A spec change of all N: a new image, so a new init Job and a rollout of every Deployment.
+    let wallAtSpecEnd = wallAtIdleEnd;
+    if (SPEC_CHANGE_TIMEOUT_MS > 0) {
+      const generations = watch.generations();
+      const image = (p: { kind: ProviderKind }): string => `${IMAGES[p.kind]}:v1.0.0-bench`;
+      const ts = performance.now();
+      await pool(providers, CREATE_CONCURRENCY, async (p) => {
+        await client.apply({ ...p, spec: { ...p.spec, image: image(p) } }, FIELD_MANAGER);
+      });
+      let reached = 0;
+      for (;;) {
+        reached = watch.converged(generations, image);
+        if (reached >= n || performance.now() - ts > SPEC_CHANGE_TIMEOUT_MS) break;
+        await sleep(100);
+      }
+      partial.specChangeReached = reached;
+      partial.specChangeS = reached >= n ? (performance.now() - ts) / 1000 : NaN;
+      partial.cpuSpecChangeS = cpuSeconds(op.pid) - cpuAtIdleEnd;
+      partial.peakRssEndMiB = memory(op.pid).hwm;
+      wallAtSpecEnd = Date.now();
+      progress(
+        reached >= n
+          ? `spec change: all ${n} converged after ${partial.specChangeS.toFixed(2)} s`
+          : `spec change: ${reached} of ${n} converged within the timeout`,
+      );
+    }
+
+    // Let the audit backend flush its last lines.
+    await sleep(1000);
+    const audit = readAudit(auditLog);
+    const actor = ACTORS[mode];
+    partial.auditStartup = auditRequests(audit, actor, wallAtSpawn, wallAtSync);
+    partial.auditRamp = auditRequests(audit, actor, wallAtSync, wallAtReady);
+    partial.auditIdle = auditRequests(audit, actor, wallAtReady, wallAtIdleEnd);
+    partial.auditIdleWritesAfter5s = auditWritesIn(
+      auditRequests(audit, actor, wallAtReady + 5000, wallAtIdleEnd, { writesOnly: true }),
+    );
+    if (SPEC_CHANGE_TIMEOUT_MS > 0)
+      partial.auditSpecChange = auditRequests(audit, actor, wallAtIdleEnd, wallAtSpecEnd);
+    partial.rampWritesByResource = auditRequests(audit, actor, wallAtSync, wallAtReady, {
+      writesOnly: true,
+      withCode: true,
+    });
+    partial.idleWritesByResource = auditRequests(audit, actor, wallAtReady, wallAtIdleEnd, {
+      writesOnly: true,
+      withCode: true,
+    });
+    partial.stages = pipelineStages(audit, wallAtReady, mode);
+    if (mode === "ours") {
+      const events = await operatorEvents(client);
+      partial.eventsByReason = events.byReason;
+      partial.duplicateEvents = events.duplicates;
+    }
 
     const stopAt = performance.now();
     op.child.kill("SIGTERM");
@@ -841,6 +1125,7 @@ async function runOnce(n: number, repeat: number, logDir: string): Promise<RunRe
     partial.ok = false;
     partial.failure = (err as Error).message;
     if (watch) partial.failure += `\n${watch.notReady().join("\n")}`;
+    if (Number.isFinite(wallAtStart)) partial.failedAfterS = (Date.now() - wallAtStart) / 1000;
     progress(`FAILED: ${partial.failure}`);
   } finally {
     if (op && op.child.exitCode === null && op.child.signalCode === null) {
@@ -852,8 +1137,188 @@ async function runOnce(n: number, repeat: number, logDir: string): Promise<RunRe
     interrupted = undefined;
   }
   if (op) {
+    // The reference's log is counted once it exited.
+    await sleep(50);
     partial.logByLevel = op.log.byLevel;
     partial.logErrors = [...op.log.errors].sort((a, b) => b[1] - a[1]);
+  }
+  partial.loadEnd = loadavg()[0] ?? 0;
+  return partial as RunResult;
+}
+
+async function startAuditedControlPlane(logDir: string, auditLog: string): Promise<ControlPlane> {
+  const auditPolicy = join(logDir, "audit-policy.yaml");
+  writeFileSync(auditPolicy, AUDIT_POLICY);
+  return startControlPlane({
+    full: true,
+    progress: () => undefined,
+    apiserverArgs: [
+      `--audit-policy-file=${auditPolicy}`,
+      `--audit-log-path=${auditLog}`,
+      "--audit-log-maxsize=0",
+    ],
+  });
+}
+
+function runHeader(n: number, repeat: number, mode: Mode): Partial<RunResult> {
+  return {
+    n,
+    repeat,
+    operator: mode,
+    command: COMMAND,
+    date: new Date().toISOString().slice(0, 10),
+    node: process.version,
+    machine: `${availableParallelism()} CPUs (\`nproc\`), ${cpus()[0]?.model.trim() ?? "unknown"}, ${Math.round(totalmem() / 2 ** 30)} GiB`,
+    workers: flags.workers ?? "4 (default)",
+    entry: mode === "reference" ? `reference ${REFERENCE_VERSION}` : flags.bundle ? "bundle" : "tsx",
+    revision: sourceRevision(),
+    versions: `Kubernetes ${KUBERNETES_VERSION}, etcd ${ETCD_VERSION}, kwok ${KWOK_VERSION}`,
+    idleSeconds: IDLE_SECONDS,
+  };
+}
+
+/** The floor's objects: what our renderer produces, without owner references (there is no provider object). */
+function floorObjects(p: Provider): {
+  init: ApplyObject[];
+  run: ApplyObject[];
+  job: string;
+  deployment: string;
+} {
+  const ctx: RenderContext = { environment: ENVIRONMENT, namespace: NAMESPACE, webhookSecretPresent: false };
+  const init = renderInitObjects(p, ctx);
+  const run = renderRunObjects(p, ctx);
+  const strip = <T extends { metadata?: object }>(o: T): ApplyObject => {
+    const copy = structuredClone(o) as T & { metadata: { ownerReferences?: unknown } };
+    delete copy.metadata.ownerReferences;
+    return copy as unknown as ApplyObject;
+  };
+  return {
+    init: [init.serviceAccount, init.clusterRoleBinding, init.role, init.roleBinding, init.job].map(strip),
+    run: [
+      run.serviceAccount,
+      run.clusterRoleBinding,
+      run.deployment,
+      ...(run.metricsService ? [run.metricsService] : []),
+    ].map(strip),
+    job: init.job.metadata.name!,
+    deployment: run.deployment.metadata.name!,
+  };
+}
+
+interface WatchedJob extends CachedObject {
+  status?: { succeeded?: number };
+}
+
+/**
+ * The floor: no operator. The bench applies the rendered init objects of all N (SAs, RBAC, Jobs) as
+ * fast as the API server takes them, each provider's run objects the moment its Job succeeded, and
+ * measures until every Job completed and every Deployment is available.
+ */
+async function runFloor(n: number, repeat: number, logDir: string): Promise<RunResult> {
+  const mode: Mode = "floor";
+  const loadStart = loadavg()[0] ?? 0;
+  const progress = (msg: string): void => console.log(`[floor N=${n} #${repeat}] ${msg}`);
+  const cpStarted = performance.now();
+  const auditLog = join(logDir, `audit-floor-n${n}-r${repeat}.log`);
+  const cp = await startAuditedControlPlane(logDir, auditLog);
+  const controlPlaneStartS = (performance.now() - cpStarted) / 1000;
+  interrupted = () => cp.stop();
+  progress(`control plane up in ${controlPlaneStartS.toFixed(1)} s`);
+  const partial: Partial<RunResult> = { ...runHeader(n, repeat, mode), controlPlaneStartS, loadStart };
+  const informers: Informer<CachedObject>[] = [];
+  try {
+    const client = KubeClient.create({ kubeconfig: cp.kubeconfigPath, userAgent: BENCH_USER_AGENT });
+    const applier = KubeClient.create({ kubeconfig: cp.kubeconfigPath, userAgent: FLOOR_USER_AGENT });
+    await client.apply({ apiVersion: "v1", kind: "Namespace", metadata: { name: NAMESPACE } }, FIELD_MANAGER);
+    const providers = Array.from({ length: n }, (_, i) => benchProvider(i));
+    const objects = providers.map(floorObjects);
+    const byJob = new Map(objects.map((o) => [o.job, o]));
+    const jobDoneAt = new Map<string, number>();
+    const availableAt = new Map<string, number>();
+    const errors: Error[] = [];
+    let t0 = NaN;
+    // Run objects in flight at most CREATE_CONCURRENCY at once, as the init objects.
+    const queue: (() => Promise<void>)[] = [];
+    let active = 0;
+    const kick = (): void => {
+      while (active < CREATE_CONCURRENCY && queue.length > 0) {
+        const task = queue.shift()!;
+        active++;
+        void task()
+          .catch((err: unknown) => errors.push(err as Error))
+          .finally(() => {
+            active--;
+            kick();
+          });
+      }
+    };
+    const jobs = new Informer<WatchedJob>(
+      client,
+      { apiVersion: "batch/v1", kind: "Job", namespace: NAMESPACE },
+      {
+        onEvent: (_type, job) => {
+          const o = byJob.get(job.metadata.name ?? "");
+          if (!o || jobDoneAt.has(o.job) || !((job.status?.succeeded ?? 0) > 0)) return;
+          jobDoneAt.set(o.job, performance.now());
+          queue.push(async () => {
+            for (const obj of o.run) await applier.apply(obj, "bench-floor");
+          });
+          kick();
+        },
+      },
+    );
+    const deployments = new Informer<WatchedDeployment>(
+      client,
+      { apiVersion: "apps/v1", kind: "Deployment", namespace: NAMESPACE },
+      {
+        onEvent: (_type, d) => {
+          if (!availableAt.has(d.metadata.name ?? "") && deploymentRolledOut(d))
+            availableAt.set(d.metadata.name ?? "", performance.now());
+        },
+      },
+    );
+    informers.push(jobs, deployments);
+    await Promise.all(informers.map((i) => i.start()));
+    const cpuBefore = componentCpu(cp);
+    const wallAtStart = Date.now();
+    t0 = performance.now();
+    await pool(objects, CREATE_CONCURRENCY, async (o) => {
+      for (const obj of o.init) await applier.apply(obj, "bench-floor");
+    });
+    partial.createAllMs = performance.now() - t0;
+    progress(`applied the init objects of ${n} providers in ${partial.createAllMs.toFixed(0)} ms`);
+    const deadline = t0 + TIMEOUT_MS;
+    while (availableAt.size < n && errors.length === 0 && performance.now() < deadline) await sleep(50);
+    if (errors.length > 0) throw errors[0]!;
+    partial.reached = availableAt.size;
+    partial.readyCurve = [...availableAt.values()]
+      .map((at) => +((at - t0) / 1000).toFixed(3))
+      .sort((a, b) => a - b);
+    if (availableAt.size < n) throw new Error(`timed out: ${availableAt.size} of ${n} Deployments available`);
+    const wallAtReady = Date.now();
+    partial.allReadyS = (Math.max(...availableAt.values()) - t0) / 1000;
+    partial.allJobsCompleteS = (Math.max(...jobDoneAt.values()) - t0) / 1000;
+    partial.cpuRampByProcess = diff(componentCpu(cp), cpuBefore);
+    progress(
+      `all ${n} Jobs complete after ${partial.allJobsCompleteS.toFixed(2)} s, all Deployments available after ${partial.allReadyS.toFixed(2)} s`,
+    );
+    await sleep(1000);
+    const audit = readAudit(auditLog);
+    partial.auditRamp = auditRequests(audit, ACTORS.floor, wallAtStart, wallAtReady);
+    partial.rampWritesByResource = auditRequests(audit, ACTORS.floor, wallAtStart, wallAtReady, {
+      writesOnly: true,
+      withCode: true,
+    });
+    partial.stages = pipelineStages(audit, wallAtReady, mode);
+    partial.ok = true;
+  } catch (err) {
+    partial.ok = false;
+    partial.failure = (err as Error).message;
+    progress(`FAILED: ${partial.failure}`);
+  } finally {
+    await Promise.all(informers.map((i) => i.stop()));
+    await cp.stop();
+    interrupted = undefined;
   }
   partial.loadEnd = loadavg()[0] ?? 0;
   return partial as RunResult;
@@ -1192,6 +1657,360 @@ ${perRun.join("\n")}
 ${MARK_END}`;
 }
 
+// ---------------------------------------------------------------------------------------------
+// The side-by-side report (--operators with more than ours)
+
+const MODE_LABEL: Record<Mode, string> = {
+  ours: "ours",
+  reference: `reference (Go, ${REFERENCE_VERSION})`,
+  floor: "floor (no operator)",
+};
+const MODE_COLOR: Record<Mode, string> = { ours: "#1f77b4", reference: "#d62728", floor: "#2ca02c" };
+const modeOf = (r: RunResult): Mode => r.operator ?? "ours";
+const runsOf = (results: RunResult[], mode: Mode, n: number, ok = true): RunResult[] =>
+  results.filter((r) => modeOf(r) === mode && r.n === n && (!ok || r.ok));
+const modesIn = (results: RunResult[]): Mode[] =>
+  MODE_NAMES.filter((m) => results.some((r) => modeOf(r) === m));
+
+/** Median of `pick` over the ok runs of one mode and size. */
+function medianOf(
+  results: RunResult[],
+  mode: Mode,
+  n: number,
+  pick: (r: RunResult) => number | undefined,
+): number {
+  return stats(runsOf(results, mode, n).map((r) => pick(r) ?? NaN))?.median ?? NaN;
+}
+
+/** "median (min–max)" over the ok runs of one mode and size; a timed-out run shows how far it got. */
+function cell(
+  results: RunResult[],
+  mode: Mode,
+  n: number,
+  pick: (r: RunResult) => number | undefined,
+  digits: number,
+): string {
+  const ok = runsOf(results, mode, n);
+  if (ok.length > 0)
+    return spread(
+      ok.map((r) => pick(r) ?? NaN),
+      digits,
+    );
+  const failed = runsOf(results, mode, n, false).filter((r) => !r.ok);
+  return failed.length > 0
+    ? failed
+        .map(
+          (r) =>
+            `failed${r.reached !== undefined ? `: ${r.reached}/${n} after ${fmt(r.failedAfterS, 0)} s` : ""}`,
+        )
+        .join("; ")
+    : "—";
+}
+
+const ratio = (a: number, b: number): string =>
+  Number.isFinite(a) && Number.isFinite(b) && b > 0 ? `${(a / b).toFixed(2)}×` : "—";
+
+function compareTable(
+  results: RunResult[],
+  title: string,
+  note: string,
+  pick: (r: RunResult) => number | undefined,
+  digits: number,
+  options: { modes?: Mode[]; ratios?: [Mode, Mode][] } = {},
+): string {
+  const modes = (options.modes ?? modesIn(results)).filter((m) => results.some((r) => modeOf(r) === m));
+  const ratios = (
+    options.ratios ?? [
+      ["ours", "reference"],
+      ["ours", "floor"],
+      ["reference", "floor"],
+    ]
+  ).filter(([a, b]) => modes.includes(a) && modes.includes(b));
+  const head = `| N | ${modes.map((m) => MODE_LABEL[m]).join(" | ")}${ratios.map(([a, b]) => ` | ${a}/${b}`).join("")} |\n| ---: |${modes.map(() => " ---: |").join("")}${ratios.map(() => " ---: |").join("")}`;
+  const rows = sizesOf(results).map(
+    (n) =>
+      `| ${n} | ${modes.map((m) => cell(results, m, n, pick, digits)).join(" | ")}${ratios
+        .map(([a, b]) => ` | ${ratio(medianOf(results, a, n, pick), medianOf(results, b, n, pick))}`)
+        .join("")} |`,
+  );
+  return `### ${title}\n\n${note ? `${note}\n\n` : ""}${head}\n${rows.join("\n")}\n`;
+}
+
+/** Per size: rows are keys (a verb and resource, a process), columns the modes; median over runs. */
+function compareKeyTable(
+  results: RunResult[],
+  label: string,
+  pick: (r: RunResult) => Record<string, number> | undefined,
+  options: { perProvider: boolean; digits: number; order?: readonly string[] },
+): string {
+  const out: string[] = [];
+  for (const n of sizesOf(results)) {
+    const modes = modesIn(results).filter((m) => runsOf(results, m, n).some((r) => pick(r)));
+    if (modes.length === 0) continue;
+    const seen = new Set(
+      modes.flatMap((m) => runsOf(results, m, n).flatMap((r) => Object.keys(pick(r) ?? {}))),
+    );
+    const keys = options.order ? options.order.filter((k) => seen.has(k)) : [...seen].sort();
+    const value = (m: Mode, k: string): string =>
+      spread(
+        runsOf(results, m, n)
+          .filter((r) => pick(r))
+          .map((r) => (pick(r)![k] ?? 0) / (options.perProvider ? n : 1)),
+        options.digits,
+      );
+    const total = (m: Mode): string =>
+      spread(
+        runsOf(results, m, n)
+          .filter((r) => pick(r))
+          .map((r) => Object.values(pick(r)!).reduce((a, b) => a + b, 0) / (options.perProvider ? n : 1)),
+        options.digits,
+      );
+    out.push(
+      `N=${n}:\n\n| ${label} | ${modes.map((m) => MODE_LABEL[m]).join(" | ")} |\n| --- |${modes.map(() => " ---: |").join("")}\n${keys
+        .map((k) => `| ${k} | ${modes.map((m) => value(m, k)).join(" | ")} |`)
+        .join("\n")}\n| **total** | ${modes.map(total).join(" | ")} |\n`,
+    );
+  }
+  return out.length > 0 ? out.join("\n") : "None.\n";
+}
+
+interface Series {
+  name: string;
+  color: string;
+  points: [number, number][];
+  /** Draw as a step function (a count over time) instead of a polyline with dots. */
+  step?: boolean;
+}
+
+/** A plain SVG line chart, no dependencies. */
+function lineChart(title: string, xLabel: string, yLabel: string, series: Series[]): string {
+  const W = 680;
+  const H = 420;
+  const m = { left: 70, right: 30, top: 40, bottom: 60 };
+  const all = series.flatMap((s) => s.points);
+  const maxX = Math.max(1, ...all.map((p) => p[0]));
+  const maxY = Math.max(1, ...all.map((p) => p[1]));
+  const niceStep = (range: number): number => {
+    const raw = range / 5;
+    const mag = 10 ** Math.floor(Math.log10(raw));
+    return [1, 2, 5, 10].map((k) => k * mag).find((st) => st >= raw) ?? 10 * mag;
+  };
+  const yStep = niceStep(maxY);
+  const yTop = Math.ceil(maxY / yStep) * yStep;
+  const xStep = niceStep(maxX);
+  const xTop = Math.ceil(maxX / xStep) * xStep;
+  const x = (v: number): number => +(m.left + (v / xTop) * (W - m.left - m.right)).toFixed(1);
+  const y = (v: number): number => +(H - m.bottom - (v / yTop) * (H - m.top - m.bottom)).toFixed(1);
+  const parts: string[] = [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif" font-size="12">`,
+    `<rect width="${W}" height="${H}" fill="white"/>`,
+    `<text x="${W / 2}" y="22" text-anchor="middle" font-size="14">${title}</text>`,
+  ];
+  for (let i = 0; i * yStep <= yTop + 1e-9; i++) {
+    const v = i * yStep;
+    parts.push(
+      `<line x1="${m.left}" x2="${W - m.right}" y1="${y(v)}" y2="${y(v)}" stroke="#e5e5e5"/>`,
+      `<text x="${m.left - 8}" y="${y(v) + 4}" text-anchor="end">${+v.toFixed(3)}</text>`,
+    );
+  }
+  for (let i = 0; i * xStep <= xTop + 1e-9; i++) {
+    const v = i * xStep;
+    parts.push(
+      `<line x1="${x(v)}" x2="${x(v)}" y1="${H - m.bottom}" y2="${H - m.bottom + 5}" stroke="black"/>`,
+      `<text x="${x(v)}" y="${H - m.bottom + 20}" text-anchor="middle">${+v.toFixed(3)}</text>`,
+    );
+  }
+  parts.push(
+    `<line x1="${m.left}" x2="${W - m.right}" y1="${H - m.bottom}" y2="${H - m.bottom}" stroke="black"/>`,
+    `<line x1="${m.left}" x2="${m.left}" y1="${m.top}" y2="${H - m.bottom}" stroke="black"/>`,
+    `<text x="${(m.left + W - m.right) / 2}" y="${H - 18}" text-anchor="middle">${xLabel}</text>`,
+    `<text transform="translate(18 ${(m.top + H - m.bottom) / 2}) rotate(-90)" text-anchor="middle">${yLabel}</text>`,
+  );
+  series.forEach((s, i) => {
+    const pts = s.step
+      ? s.points.flatMap(([px, py], j) =>
+          j === 0
+            ? [[px, py]]
+            : [
+                [px, s.points[j - 1]![1]],
+                [px, py],
+              ],
+        )
+      : s.points;
+    if (pts.length > 1)
+      parts.push(
+        `<polyline fill="none" stroke="${s.color}" stroke-width="2" points="${pts.map((p) => `${x(p[0]!)},${y(p[1]!)}`).join(" ")}"/>`,
+      );
+    if (!s.step)
+      for (const p of s.points)
+        parts.push(`<circle cx="${x(p[0])}" cy="${y(p[1])}" r="4" fill="${s.color}"/>`);
+    parts.push(
+      `<rect x="${m.left + 12}" y="${m.top + 6 + i * 18}" width="12" height="12" fill="${s.color}"/>`,
+      `<text x="${m.left + 30}" y="${m.top + 16 + i * 18}">${s.name}</text>`,
+    );
+  });
+  parts.push("</svg>");
+  return `${parts.join("\n")}\n`;
+}
+
+/** Time to all Ready against N, one line per mode (medians; timed-out sizes left out). */
+function comparisonSvg(results: RunResult[]): string {
+  return lineChart(
+    "First create to all N Ready (floor: all Deployments available)",
+    "providers created at once (N)",
+    "seconds",
+    modesIn(results).map((mode) => ({
+      name: MODE_LABEL[mode],
+      color: MODE_COLOR[mode],
+      points: sizesOf(results)
+        .map((n): [number, number] => [n, medianOf(results, mode, n, (r) => r.allReadyS)])
+        .filter((p) => Number.isFinite(p[1])),
+    })),
+  );
+}
+
+/** Ready count over time for one N, one step line per mode (the first run of each). */
+function readyCurveSvg(results: RunResult[], n: number): string {
+  return lineChart(
+    `Providers Ready over time, N=${n} (floor: Deployments available)`,
+    "seconds since the first create",
+    "Ready",
+    modesIn(results).flatMap((mode) => {
+      const run = results.find((r) => modeOf(r) === mode && r.n === n && r.readyCurve);
+      if (!run?.readyCurve) return [];
+      return [
+        {
+          name: `${MODE_LABEL[mode]}${run.ok ? "" : ` (stopped at ${run.reached}/${n})`}`,
+          color: MODE_COLOR[mode],
+          step: true,
+          points: [[0, 0] as [number, number], ...run.readyCurve.map((t, i): [number, number] => [t, i + 1])],
+        },
+      ];
+    }),
+  );
+}
+
+function renderComparison(results: RunResult[], svgName: (what: string) => string): string {
+  const sizes = sizesOf(results);
+  const failed = results.filter((r) => !r.ok);
+  const perRun = results.map(
+    (r) =>
+      `| ${r.n} | ${r.repeat} | ${MODE_LABEL[modeOf(r)]} | ${r.ok ? "ok" : "FAILED"} | ${r.date} | ${r.revision} | ${fmt(r.allReadyS, 2)} | ${r.reached ?? "—"} | ${fmt(auditWritesIn(r.auditRamp ?? {}) / r.n, 1)} | ${r.auditIdle ? auditWritesIn(r.auditIdle) : "—"} | ${fmt(r.peakRssMiB, 0)} | ${fmt((r.cpuStartupS ?? NaN) + (r.cpuRampS ?? NaN), 2)} | ${fmt(r.specChangeS, 2)} | ${fmt(r.loadStart, 2)} / ${fmt(r.loadEnd, 2)} |`,
+  );
+  const stage = (label: string, q: "p50" | "p99") => (r: RunResult) => {
+    const s = r.stages?.[label] as Partial<Quantiles> | undefined;
+    return s?.[q] !== undefined ? s[q] * 1000 : undefined;
+  };
+  const data = JSON.stringify(results).replaceAll("--", "-\\u002d");
+  const operatorModes: Mode[] = ["ours", "reference"];
+  return `${MARK_START}
+<!-- Everything between these markers is written by bench/operator.bench.ts; edit outside them. -->
+
+| | |
+| --- | --- |
+| Command | ${distinct(results.map((r) => r.command))
+    .split("; ")
+    .map((c) => `\`${c}\``)
+    .join("<br>")} |
+| Operators | ${distinct(results.map((r) => (modeOf(r) === "ours" ? (r.entry === "bundle" ? "ours: `node openmcp-operator.mjs run` (the bundle the image ships)" : "ours: `node --import tsx packages/operator/src/main.ts run`") : modeOf(r) === "reference" ? `reference: openmcp-operator ${REFERENCE_VERSION} (Go, built by bench/reference) \`run --controllers=deploymentcontroller\`, no leader election` : undefined)))} |
+| Node | ${distinct(results.map((r) => r.node))} |
+| Control plane | ${distinct(results.map((r) => r.versions))}, 2 kwok nodes |
+| Machine | ${distinct(results.map((r) => r.machine))} |
+| Date | ${distinct(results.map((r) => r.date))} |
+| Code measured (git) | ${distinct(results.map((r) => r.revision))} |
+| Load average (1 min) at the start of a run, lowest / highest | ${fmt(Math.min(...results.map((r) => r.loadStart)), 2)} / ${fmt(Math.max(...results.map((r) => r.loadStart)), 2)} |
+| Runs | ${sizes
+    .map(
+      (n) =>
+        `N=${n}: ${modesIn(results)
+          .map((m) => `${m} × ${runsOf(results, m, n, false).length}`)
+          .join(", ")}`,
+    )
+    .join("; ")}; idle ${distinct(results.map((r) => r.idleSeconds))} s |
+| Failed runs | ${failed.length === 0 ? "none" : failed.map((r) => `${modeOf(r)} N=${r.n} #${r.repeat}: ${(r.failure ?? "").split("\n")[0] ?? ""}`).join("; ")} |
+
+Each run starts its own fresh full control plane (etcd, kube-apiserver with an audit log of every
+request at Metadata level, kube-controller-manager, kube-scheduler, kwok with 2 fake nodes), one
+after the other on the same machine. **ours** and **reference** get their own CRDs (ours: \`main.ts
+init\`; the reference: its \`api/crds/manifests\` platform CRDs), the \`${NAMESPACE}\` namespace
+(no Pod Security label) and the operator as a child process; then the bench applies the same N
+providers (server-side apply, ${CREATE_CONCURRENCY} in flight; kinds round-robin, 4 env vars, verbosity,
+runReplicas 1–2) and watches until every one is \`Ready=True\` for its generation with phase \`Ready\`.
+The **floor** has no operator: the bench applies the objects \`@openmcp-ts/render\` produces for the
+same providers (init ServiceAccount, ClusterRoleBinding, Role, RoleBinding, Job) as fast as the API
+server takes them, and each provider's run objects (ServiceAccount, ClusterRoleBinding, Deployment,
+metrics Service) the moment its Job succeeded; it ends when every Deployment is available. That is
+what the control plane itself needs.
+
+Every request count comes from the API server's audit log, the same way for all three (ours sends
+no User-Agent, the reference client-go's \`openmcp-operator/…\`, the bench and the floor's applier their
+own); CPU from \`/proc/<pid>/stat\`, memory from \`/proc/<pid>/status\`. Everything shares the same 2
+CPUs: differences of a few tens of percent are noise.
+
+## Time to Ready
+
+![time to all Ready vs N](${svgName("time-to-ready")})
+
+${compareTable(results, "First create → all N Ready (s)", "The floor: first apply → all Deployments available. A timed-out run shows how many were Ready when it stopped.", (r) => r.allReadyS, 2)}
+${compareTable(results, "First create → all init Jobs complete (s)", "ours and the reference: all Initialized=True (seen by the bench's watch); the floor: the last Job's status.succeeded.", (r) => (modeOf(r) === "floor" ? r.allJobsCompleteS : r.allInitializedS), 2)}
+${sizes.map((n) => `![Ready over time, N=${n}](${svgName(`ready-n${n}`)})`).join("\n")}
+
+## API requests per provider to Ready (audit log)
+
+${compareTable(results, "Writes per provider (not get/list/watch)", "The floor's writes are the rendered objects, one apply each.", (r) => (r.auditRamp ? auditWritesIn(r.auditRamp) / r.n : undefined), 2)}
+${compareTable(results, "All requests per provider, reads included", "Watches counted when opened.", (r) => (r.auditRamp ? Object.values(r.auditRamp).reduce((a, b) => a + b, 0) / r.n : undefined), 2)}
+### By verb and resource, per provider
+
+${compareKeyTable(results, "verb resource", (r) => r.auditRamp, { perProvider: true, digits: 2 })}
+${compareTable(results, "Requests while starting (spawn → workers started, no provider yet)", "Lists and watches of the operator's informers; the reference's controller-runtime cache opens some of its informers lazily, on the first reconcile, so they land in the ramp above.", (r) => (r.auditStartup ? Object.values(r.auditStartup).reduce((a, b) => a + b, 0) : undefined), 0, { modes: operatorModes })}
+## Idle after all Ready (${distinct(results.map((r) => r.idleSeconds))} s)
+
+${compareTable(results, "Writes during idle (goal 0)", "Every write of the operator from the moment the bench saw all N Ready.", (r) => (r.auditIdle ? auditWritesIn(r.auditIdle) : undefined), 0, { modes: operatorModes })}
+${compareTable(results, "Writes after the first 5 s of idle", "Leaves out the tail of the ramp (status patches and Events in flight when the last provider turned Ready).", (r) => r.auditIdleWritesAfter5s, 0, { modes: operatorModes })}
+${compareTable(results, "All requests during idle", "", (r) => (r.auditIdle ? Object.values(r.auditIdle).reduce((a, b) => a + b, 0) : undefined), 0, { modes: operatorModes })}
+## Reaction latency (audit log)
+
+Per provider, from the audit timestamps: the bench's create of the provider (201) → the operator's
+create of its init Job (201); the controller-manager's last Job status update before the Deployment
+→ the operator's create of the Deployment. p50 and p99 over the providers of a run (ms). For the
+floor the first is the bench's own applies of the init objects, the second its reaction to the Job.
+
+${compareTable(results, "Provider created → init Job created, p50 (ms)", "", stage(STAGES[0][2], "p50"), 0)}
+${compareTable(results, "Provider created → init Job created, p99 (ms)", "", stage(STAGES[0][2], "p99"), 0)}
+${compareTable(results, "Job complete → Deployment created, p50 (ms)", "", stage(STAGES[2][2], "p50"), 0)}
+${compareTable(results, "Job complete → Deployment created, p99 (ms)", "", stage(STAGES[2][2], "p99"), 0)}
+${compareTable(results, "Deployment available → Ready written, p99 (ms)", "", stage(STAGES[4][2], "p99"), 0, { modes: operatorModes })}
+## The operator process
+
+${compareTable(results, "Start-up: spawn → workers started (ms)", "ours: its 'caches synced' log line; the reference: the last of its three controllers' 'Starting workers' lines.", (r) => r.startupMs, 0, { modes: operatorModes })}
+${compareTable(results, "Peak RSS to the end of idle, VmHWM (MiB)", "", (r) => r.peakRssMiB, 0, { modes: operatorModes })}
+${compareTable(results, "Peak RSS including the spec change (MiB)", "", (r) => r.peakRssEndMiB, 0, { modes: operatorModes })}
+${compareTable(results, "CPU seconds, spawn → all Ready", "utime+stime of the operator process.", (r) => (r.cpuStartupS ?? NaN) + (r.cpuRampS ?? NaN), 2, { modes: operatorModes })}
+${compareTable(results, "CPU seconds, idle", "", (r) => r.cpuIdleS, 2, { modes: operatorModes })}
+## Spec change of all N (new image: a new init Job, then a rollout)
+
+After idle, the bench applies a new image to all N providers and waits until each is Ready for the
+new generation and its Deployment rolled out the new image (every replica updated and available, no
+old one left).
+
+${compareTable(results, "First change → all N converged (s)", "", (r) => r.specChangeS, 2, { modes: operatorModes, ratios: [["ours", "reference"]] })}
+${compareTable(results, "Writes per provider to converge", "", (r) => (r.auditSpecChange ? auditWritesIn(r.auditSpecChange) / r.n : undefined), 2, { modes: operatorModes, ratios: [["ours", "reference"]] })}
+${compareTable(results, "Operator CPU seconds to converge", "", (r) => r.cpuSpecChangeS, 2, { modes: operatorModes, ratios: [["ours", "reference"]] })}
+## Where the CPU went, first create → all Ready
+
+CPU seconds of each process during the ramp (operator, control plane components, the bench).
+
+${compareKeyTable(results, "process", (r) => r.cpuRampByProcess, { perProvider: false, digits: 2 })}
+## Every run
+
+| N | # | operator | result | date | code | all Ready (s) | Ready at end | writes/provider | idle writes | peak RSS (MiB) | operator CPU to Ready (s) | spec change (s) | load start / end |
+| ---: | ---: | --- | --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |
+${perRun.join("\n")}
+
+<!-- bench:data ${data} -->
+${MARK_END}`;
+}
+
 function readRecorded(): RunResult[] {
   if (!existsSync(OUT)) return [];
   const m = /<!-- bench:data (.*) -->/.exec(readFileSync(OUT, "utf8"));
@@ -1201,7 +2020,11 @@ function readRecorded(): RunResult[] {
 function writeReport(results: RunResult[]): void {
   // Named after the report, so that another --out keeps its own plot.
   const svgPath = join(dirname(OUT), `${basename(OUT, ".md")}-time-to-ready.svg`);
-  const generated = renderReport(results, relative(dirname(OUT), svgPath));
+  const comparing = COMPARING || results.some((r) => modeOf(r) !== "ours");
+  const svgOf = (what: string): string => join(dirname(OUT), `${basename(OUT, ".md")}-${what}.svg`);
+  const generated = comparing
+    ? renderComparison(results, (what) => relative(dirname(OUT), svgOf(what)))
+    : renderReport(results, relative(dirname(OUT), svgPath));
   mkdirSync(dirname(OUT), { recursive: true });
   const existing = existsSync(OUT) ? readFileSync(OUT, "utf8") : "";
   const a = existing.indexOf(MARK_START);
@@ -1209,9 +2032,14 @@ function writeReport(results: RunResult[]): void {
   const doc =
     a >= 0 && b > a
       ? `${existing.slice(0, a)}${generated}${existing.slice(b + MARK_END.length)}`
-      : `# Operator benchmark\n\nThe operator end to end on a local control plane: how fast N new providers become Ready, what it costs in API requests, CPU and memory, and whether it stays quiet afterwards.\n\n${generated}\n\n## Findings\n\n(Written by hand after a run; kept when the bench rewrites the generated part.)\n`;
+      : comparing
+        ? `# Operators side by side, and the floor\n\nOur operator, the reference Go operator and no operator at all (the floor) on the same providers, each on its own fresh local control plane: time to Ready, API requests, reaction latency, memory and CPU, idle, and a spec change of all N.\n\n${generated}\n\n## Findings\n\n(Written by hand after a run; kept when the bench rewrites the generated part.)\n`
+        : `# Operator benchmark\n\nThe operator end to end on a local control plane: how fast N new providers become Ready, what it costs in API requests, CPU and memory, and whether it stays quiet afterwards.\n\n${generated}\n\n## Findings\n\n(Written by hand after a run; kept when the bench rewrites the generated part.)\n`;
   writeFileSync(OUT, doc);
-  writeFileSync(svgPath, renderSvg(results));
+  if (comparing) {
+    writeFileSync(svgPath, comparisonSvg(results));
+    for (const n of sizesOf(results)) writeFileSync(svgOf(`ready-n${n}`), readyCurveSvg(results, n));
+  } else writeFileSync(svgPath, renderSvg(results));
   console.log(`wrote ${relative(ROOT, OUT)} and ${relative(ROOT, svgPath)}`);
 }
 
@@ -1246,19 +2074,32 @@ for (const signal of ["SIGINT", "SIGTERM"] as const) {
   });
 }
 
-const kept = flags.merge ? readRecorded().filter((r) => !SIZES.includes(r.n)) : [];
+const sameRun = (a: RunResult, b: RunResult): boolean =>
+  a.n === b.n && a.repeat === b.repeat && (a.operator ?? "ours") === (b.operator ?? "ours");
+const kept = flags.merge
+  ? readRecorded().filter((r) => !(SIZES.includes(r.n) && MODES.includes(r.operator ?? "ours")))
+  : [];
 console.log(`operator logs and audit logs go to ${logDir}`);
 const results: RunResult[] = [];
 sizes: for (const n of SIZES) {
   for (let r = 1; r <= REPEATS; r++) {
-    const result = await runOnce(n, r, logDir);
-    if (stopping) break sizes;
-    results.push(result);
-    if (result.ok)
-      console.log(
-        `[N=${n} #${r}] ready ${fmt(result.allReadyS, 2)} s, ${fmt(writesIn(result.rampRequests) / n, 1)} writes/provider, idle writes ${result.idleWrites}, peak RSS ${fmt(result.peakRssMiB, 0)} MiB, operator CPU ${fmt(result.cpuStartupS + result.cpuRampS, 2)} s`,
+    for (const mode of MODES) {
+      const result = await runOnce(n, r, logDir, mode);
+      if (stopping) break sizes;
+      results.push(result);
+      if (result.ok)
+        console.log(
+          `[${mode} N=${n} #${r}] ready ${fmt(result.allReadyS, 2)} s, ${fmt(auditWritesIn(result.auditRamp ?? {}) / n, 1)} writes/provider (audit), idle writes ${auditWritesIn(result.auditIdle ?? {})}, peak RSS ${fmt(result.peakRssMiB, 0)} MiB, operator CPU ${fmt(result.cpuStartupS + result.cpuRampS, 2)} s, spec change ${fmt(result.specChangeS, 2)} s`,
+        );
+      // Written after every run, so a long session leaves results even when it is cut short.
+      writeReport(
+        [...kept.filter((k) => !results.some((x) => sameRun(x, k))), ...results].sort(
+          (x, y) =>
+            x.n - y.n ||
+            x.repeat - y.repeat ||
+            MODE_NAMES.indexOf(x.operator ?? "ours") - MODE_NAMES.indexOf(y.operator ?? "ours"),
+        ),
       );
-    // Written after every run, so a long session leaves results even when it is cut short.
-    writeReport([...kept, ...results].sort((x, y) => x.n - y.n || x.repeat - y.repeat));
+    }
   }
 }
