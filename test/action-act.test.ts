@@ -9,6 +9,7 @@ import { API_VERSION, type Provider } from "@openmcp-ts/contract";
 import { startOperatorHarness, type OperatorHarness } from "@openmcp-ts/operator/test-harness";
 import { ensureBinaries, INIT_BEHAVIOR_ENV } from "@openmcp-ts/testenv";
 import { startGithubApi } from "../packages/action/src/github-api-server.ts";
+import { kubeconfigSecrets } from "../packages/action/src/kubeconfig-text.ts";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const WORKFLOW = "test/act-workflows/release.yml";
@@ -112,6 +113,9 @@ describe("the Action in a real runner (act) against the full control plane and t
     );
     assert.match(r.log, /Initialized=True\/InitCompleted/);
     assert.ok(!r.log.includes("ghs_actRunToken"), "act masks the token");
+    for (const secret of kubeconfigSecrets(h.cp.kubeconfigYaml, h.cp.kubeconfigYaml))
+      assert.ok(!r.log.includes(secret), `${secret.slice(0, 12)}… of the kubeconfig is masked`);
+    assert.equal(github.calls.at(-1)?.body.state, "success");
     assert.equal((await getProvider("act-foo"))?.spec.image, `${IMAGE_BASE}:v1.0.0`);
 
     const v = await runAct({ NAME: "act-foo", MODE: "verify" });
@@ -167,6 +171,7 @@ describe("the Action in a real runner (act) against the full control plane and t
     assert.ok(lines.includes("output ready=false"), r.log);
     assert.ok(lines.includes(`output image=${IMAGE_BASE}:v1.0.0`), r.log);
     assert.ok(lines.includes("outcome=failure"), r.log);
+    assert.equal(github.calls.at(-1)?.body.state, "failure", "the GitHub Deployment ends as failure");
     assert.ok(seconds < 60, `failed fast: ${seconds} s, not the 120 s timeout or the Job's five pods`);
   });
 
