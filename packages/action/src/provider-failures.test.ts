@@ -1,25 +1,11 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import type { Condition, Provider } from "@openmcp-ts/contract";
+import { providerWithConditions } from "./testdata/provider-with-conditions.ts";
 import { failFastVerdict, isDeterministic, providerFailures } from "./provider-failures.ts";
 
 const provider = (conditions: Partial<Condition>[], observedGeneration = 2): Provider =>
-  ({
-    apiVersion: "openmcp.cloud/v1alpha1",
-    kind: "ServiceProvider",
-    metadata: { name: "x", generation: 2 },
-    spec: { image: "i:v1" },
-    status: {
-      observedGeneration,
-      conditions: conditions.map((c) => ({
-        status: "False",
-        reason: "R",
-        message: "",
-        lastTransitionTime: "2026-12-01T00:00:00Z",
-        ...c,
-      })),
-    },
-  }) as Provider;
+  providerWithConditions(conditions, 2, observedGeneration);
 
 const POD_FAILED =
   "init pod sp-x-init-abcde failed (pod 2 of 5) at 2026-12-01T23:20:00Z: exited with code 3 (Error): cannot install CRD: forbidden; the Job tries again";

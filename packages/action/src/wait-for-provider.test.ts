@@ -1,26 +1,11 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import type { Condition, Provider } from "@openmcp-ts/contract";
+import { providerWithConditions } from "./testdata/provider-with-conditions.ts";
 import type { ProviderFailure } from "./provider-failures.ts";
 import { waitForProvider } from "./wait-for-provider.ts";
 
-const state = (conditions: Partial<Condition>[]): Provider =>
-  ({
-    apiVersion: "openmcp.cloud/v1alpha1",
-    kind: "ServiceProvider",
-    metadata: { name: "x", generation: 1 },
-    spec: { image: "i:v1" },
-    status: {
-      observedGeneration: 1,
-      conditions: conditions.map((c) => ({
-        status: "False",
-        reason: "R",
-        message: "",
-        lastTransitionTime: "2026-12-01T00:00:00Z",
-        ...c,
-      })),
-    },
-  }) as Provider;
+const state = (conditions: Partial<Condition>[]): Provider => providerWithConditions(conditions, 1);
 
 const podFailed = (k: number) =>
   state([
