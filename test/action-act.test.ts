@@ -87,6 +87,8 @@ describe("the Action in a real runner (act) against the full control plane and t
         HOME: home,
         PATH: [dirname(process.execPath), process.env.PATH ?? ""].join(delimiter),
         NO_COLOR: "1",
+        // act otherwise asks nektos.com for version notices: these runs use loopback only.
+        ACT_DISABLE_VERSION_CHECK: "1",
       },
       stdio: ["ignore", "pipe", "pipe"],
     });

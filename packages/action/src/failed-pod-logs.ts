@@ -128,6 +128,8 @@ export async function failedPodLogs(
     };
   }
   const failed = pods
+    // Pods on their way out (an old ReplicaSet's during a rollout) are not this release's failure.
+    .filter((pod) => pod.metadata.deletionTimestamp === undefined)
     .map((pod) => ({ pod, trouble: troubleOf(pod) }))
     .filter((x): x is { pod: Pod; trouble: PodTrouble } => x.trouble !== undefined)
     .sort((a, b) =>
