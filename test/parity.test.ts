@@ -32,7 +32,7 @@ function ownCases(): Provider[] {
     apiVersion: API_VERSION,
     kind,
     metadata: { name },
-    spec: { image: "ghcr.io/example/provider:v1.2.3", ...spec } as Provider["spec"],
+    spec: { image: "ghcr.io/example/provider:v1.2.3", ...spec },
   });
   return [
     p("ServiceProvider", LONG_NAME, {}),

@@ -78,7 +78,7 @@ function provider(kind: ProviderKind, name: string, spec: Record<string, unknown
     apiVersion: API_VERSION,
     kind,
     metadata: { name },
-    spec: { image: IMAGE, ...spec } as Provider["spec"],
+    spec: { image: IMAGE, ...spec },
   };
 }
 

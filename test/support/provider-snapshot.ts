@@ -20,50 +20,56 @@ export type Snapshot = Map<string, Json>;
 
 const UID_LABELS = ["controller-uid", "batch.kubernetes.io/controller-uid"];
 
+type Fields = Record<string, unknown>;
+/** The object at `key` of `o`, if there is one. */
+const at = (o: unknown, ...keys: string[]): Fields | undefined => {
+  let cur: unknown = o;
+  for (const k of keys) cur = cur !== null && typeof cur === "object" ? (cur as Fields)[k] : undefined;
+  return cur !== null && typeof cur === "object" && !Array.isArray(cur) ? (cur as Fields) : undefined;
+};
+const drop = (o: Fields | undefined, ...keys: string[]): void => {
+  if (o) for (const k of keys) Reflect.deleteProperty(o, k);
+};
+
 /** Drops what differs between any two runs (ids, times, server bookkeeping, controller status). */
-function normalise(obj: Record<string, unknown>): Json {
-  const o = structuredClone(obj) as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
-  const m = o.metadata ?? {};
-  for (const k of ["uid", "resourceVersion", "creationTimestamp", "managedFields", "generation"]) delete m[k];
-  for (const ref of m.ownerReferences ?? []) delete ref.uid;
-  if (m.annotations) delete m.annotations["deployment.kubernetes.io/revision"];
-  delete o.status;
-  for (const labels of [m.labels, o.spec?.selector?.matchLabels, o.spec?.template?.metadata?.labels]) {
+function normalise(obj: Fields): Json {
+  const o = structuredClone(obj);
+  const m = at(o, "metadata");
+  drop(m, "uid", "resourceVersion", "creationTimestamp", "managedFields", "generation");
+  for (const ref of (m?.ownerReferences as Fields[] | undefined) ?? []) drop(ref, "uid");
+  drop(at(m, "annotations"), "deployment.kubernetes.io/revision");
+  drop(o, "status");
+  for (const labels of [
+    at(m, "labels"),
+    at(o, "spec", "selector", "matchLabels"),
+    at(o, "spec", "template", "metadata", "labels"),
+  ]) {
     for (const l of UID_LABELS) if (labels?.[l] !== undefined) labels[l] = "<uid>";
   }
-  if (o.kind === "Service") {
-    delete o.spec?.clusterIP;
-    delete o.spec?.clusterIPs;
-  }
+  if (o.kind === "Service") drop(at(o, "spec"), "clusterIP", "clusterIPs");
   return o as Json;
 }
 
 function normaliseStatus(status: Provider["status"]): Json {
-  const s = structuredClone(status ?? {}) as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
-  for (const c of s.conditions ?? []) delete c.lastTransitionTime;
+  const s = structuredClone(status ?? {}) as Fields;
+  for (const c of (s.conditions as Fields[] | undefined) ?? []) drop(c, "lastTransitionTime");
   return s as Json;
 }
 
 export async function takeSnapshot(client: KubeClient, namespace: string): Promise<Snapshot> {
   const snapshot: Snapshot = new Map();
   const managed = { labelSelector: "app.kubernetes.io/managed-by=openmcp-operator" };
+  type Listed = Fields & { metadata: { name?: string } };
   for (const ref of NAMESPACED) {
-    for (const o of (await client.list<Record<string, any>>({ ...ref, namespace }, managed)).items)
-      // eslint-disable-line @typescript-eslint/no-explicit-any
+    for (const o of (await client.list<Listed>({ ...ref, namespace }, managed)).items)
       snapshot.set(
-        `${ref.kind} ${o.metadata.name as string}`,
+        `${ref.kind} ${o.metadata.name ?? ""}`,
         normalise({ ...o, kind: ref.kind, apiVersion: ref.apiVersion }),
       );
   }
-  const crbs = await client.list<Record<string, any>>( // eslint-disable-line @typescript-eslint/no-explicit-any
-    { apiVersion: "rbac.authorization.k8s.io/v1", kind: "ClusterRoleBinding" },
-    managed,
-  );
-  for (const o of crbs.items)
-    snapshot.set(
-      `ClusterRoleBinding ${o.metadata.name as string}`,
-      normalise({ ...o, kind: "ClusterRoleBinding", apiVersion: "rbac.authorization.k8s.io/v1" }),
-    );
+  const crbRef = { apiVersion: "rbac.authorization.k8s.io/v1", kind: "ClusterRoleBinding" };
+  for (const o of (await client.list<Listed>(crbRef, managed)).items)
+    snapshot.set(`ClusterRoleBinding ${o.metadata.name ?? ""}`, normalise({ ...o, ...crbRef }));
   for (const kind of PROVIDER_KINDS) {
     for (const p of (await client.list<Provider>({ apiVersion: API_VERSION, kind })).items)
       snapshot.set(`${kind} ${p.metadata.name ?? ""}`, { status: normaliseStatus(p.status) });
@@ -126,8 +132,8 @@ function diffValues(
         object,
         path: `${path}[]`,
         kind: "differs",
-        ours: keysOurs as Json,
-        reference: keysRef as Json,
+        ours: keysOurs,
+        reference: keysRef,
       });
     }
     if (ours.length === ref.length) {

@@ -84,6 +84,8 @@ export const CONDITION_UNINSTALLED = "Uninstalled";
 /** kstatus "abnormal-true" conditions, understood by Flux, Argo CD and kstatus-aware tools. */
 export const CONDITION_RECONCILING = "Reconciling";
 export const CONDITION_STALLED = "Stalled";
+/** Whether `spec.image` was resolved to a digest (only with the operator's --resolve-image-digests). */
+export const CONDITION_IMAGE_RESOLVED = "ImageResolved";
 
 export const REASONS = {
   InitPending: "InitPending",
@@ -100,6 +102,8 @@ export const REASONS = {
   ProviderReady: "ProviderReady",
   /** Reconciling while Ready: the operator rolls out a new pod template (no spec change) and old pods serve. */
   RollingOut: "RollingOut",
+  ImageResolved: "ImageResolved",
+  ImageResolveFailed: "ImageResolveFailed",
   UninstallFailed: "UninstallFailed",
   Uninstalling: "Uninstalling",
   InvalidSpec: "InvalidSpec",

@@ -419,6 +419,9 @@ export function providerStatusSchema(kind: ProviderKind): JsonSchemaProps {
     ),
     initializedImage: string("The image whose init Job last succeeded."),
     runningImage: string("The image the run Deployment runs."),
+    resolvedImage: string(
+      "spec.image resolved to a digest (repository@sha256:...), which the init Job and the Deployment run; set only when the operator resolves digests (--resolve-image-digests).",
+    ),
     initAttempts: int64(
       "Attempts of the init Job for the current spec; drives the backoff between attempts.",
       {

@@ -48,6 +48,8 @@ export interface ProviderStatus {
   runningImage?: string;
   /** Ours: init attempts for the current init hash, for backoff and Stalled. */
   initAttempts?: number;
+  /** `spec.image` resolved to `repository@sha256:…`, what the Job and Deployment run (with --resolve-image-digests). */
+  resolvedImage?: string;
   /** ServiceProvider only: written by the provider itself, never by the operator. */
   resources?: GroupVersionKind[];
 }

@@ -58,6 +58,8 @@ export interface ApplyObject extends ObjectRef {
   status?: unknown;
   data?: unknown;
   stringData?: unknown;
+  /** A Secret's type (`kubernetes.io/dockerconfigjson`, …). */
+  type?: string;
   rules?: unknown;
   roleRef?: unknown;
   subjects?: unknown;

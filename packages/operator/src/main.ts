@@ -1,3 +1,4 @@
+import { readFile } from "node:fs/promises";
 import { parseArgs } from "node:util";
 import { FIELD_MANAGER_OPERATOR, PROVIDER_KINDS, type ProviderKind } from "@openmcp-ts/contract";
 import { KubeClient } from "@openmcp-ts/kube";
@@ -44,6 +45,12 @@ Flags (run):
                                      before we apply (as kubectl's csaupgrade), so a field removed from a
                                      spec is removed from the live object after a switch of operators
                                      (default openmcp-operator, the reference operator's; empty: none)
+  --resolve-image-digests            resolve spec.image tags to digests through the registry (with the
+                                     provider's pull secrets) and deploy repository@sha256:...; status says
+                                     what it resolved to, or why it could not (default off: the tag is deployed)
+  --image-resolve-interval SECONDS   with --resolve-image-digests: resolve again this often, so a moved tag
+                                     is rolled out (default 0: only on a spec change or the reconcile annotation)
+  --registry-ca-file PATH            extra CA certificates (PEM) trusted for registries
 Environment:
   POD_NAMESPACE                      required for run: the system namespace all provider workloads go to
 
@@ -73,6 +80,9 @@ function parse(argv: string[]) {
       "leader-elect-lease-duration": { type: "string", default: "15" },
       "wait-for-lease": { type: "string", default: REFERENCE_LEASE },
       "take-over-field-managers": { type: "string", default: FIELD_MANAGER_OPERATOR },
+      "resolve-image-digests": { type: "boolean", default: false },
+      "image-resolve-interval": { type: "string", default: "0" },
+      "registry-ca-file": { type: "string" },
       help: { type: "boolean", short: "h", default: false },
     },
   });
@@ -116,6 +126,14 @@ export function parseProviderClusterRoles(value: string): Partial<Record<Provide
   }
   if (fallback === undefined) return roles;
   return Object.fromEntries(PROVIDER_KINDS.map((k) => [k, roles[k] ?? fallback]));
+}
+
+async function readRegistryCa(path: string): Promise<string> {
+  try {
+    return await readFile(path, "utf8");
+  } catch (err) {
+    throw new UsageError(`cannot read --registry-ca-file ${path}: ${(err as Error).message}`);
+  }
 }
 
 export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
@@ -183,6 +201,17 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
           "--leader-elect-lease-duration",
         ),
         waitForLease: values["wait-for-lease"],
+        ...(values["resolve-image-digests"]
+          ? {
+              imageDigests: {
+                intervalMs:
+                  nonNegativeInt(values["image-resolve-interval"], "--image-resolve-interval") * 1000,
+                ...(values["registry-ca-file"]
+                  ? { registryCa: await readRegistryCa(values["registry-ca-file"]) }
+                  : {}),
+              },
+            }
+          : {}),
         takeOverFieldManagers: values["take-over-field-managers"]
           .split(",")
           .map((m) => m.trim())

@@ -50,6 +50,7 @@ import {
   type KubeClient,
 } from "@openmcp-ts/kube";
 import type { Logger } from "@openmcp-ts/kube";
+import { ImageDigests } from "./image-digests.ts";
 import type { OperatorMetrics } from "./metrics.ts";
 
 export interface ProviderControllerOptions {
@@ -73,6 +74,11 @@ export interface ProviderControllerOptions {
    * dropped from the spec is dropped from the live object too. Empty: take over nothing.
    */
   takeOverFieldManagers?: readonly string[];
+  /**
+   * Resolve `spec.image` tags to digests through the registry and deploy `repository@sha256:…`
+   * (issue 20); absent: deploy the tag as given, as the reference does.
+   */
+  imageDigests?: { intervalMs: number; registryCa?: string | undefined } | undefined;
 }
 
 const ANNOTATION_APPLIED_HASH = "openmcp.cloud/applied-hash";
@@ -157,6 +163,7 @@ export class ProviderController {
   /** Per kind, our status fields its CRD prunes, learned from the responses to our status writes. */
   private readonly prunedStatus = new Map<ProviderKind, Set<OwnStatusField>>();
   private active = false;
+  private readonly digests: ImageDigests | undefined;
 
   private readonly client: KubeClient;
   private readonly log: Logger;
@@ -168,6 +175,9 @@ export class ProviderController {
     this.log = log;
     this.metrics = metrics;
     this.options = options;
+    this.digests = options.imageDigests
+      ? new ImageDigests(client, log, { namespace: options.namespace, ...options.imageDigests })
+      : undefined;
     metrics.registry.onCollect(() => {
       for (const [kind, q] of this.queues) metrics.queueDepth.set({ kind }, q.depth());
     });
@@ -363,6 +373,7 @@ export class ProviderController {
   ): Promise<{ requeueAfterMs?: number } | undefined> {
     const provider = this.freshest(kind, name);
     if (!provider) {
+      this.digests?.forget(`${kind}/${name}`);
       this.metrics.providerReady.deleteMatching({ kind, name });
       this.metrics.providerInitialized.deleteMatching({ kind, name });
       return undefined;
@@ -371,6 +382,15 @@ export class ProviderController {
     const problems = validateProvider(provider, kind);
     let desired: Parameters<typeof planReconcile>[0]["desired"];
     let renderProblem: { message: string; reason: string } | undefined;
+    const resolution =
+      this.digests && problems.length === 0 && !provider.metadata.deletionTimestamp
+        ? await this.digests.resolve(`${kind}/${name}`, provider)
+        : undefined;
+    // The digest is what runs: it goes into the init hash, so a moved tag runs init again.
+    const rendered =
+      resolution && resolution.image !== resolution.tag
+        ? { ...provider, spec: { ...provider.spec, image: resolution.image } }
+        : provider;
     if (problems.length === 0 && !provider.metadata.deletionTimestamp) {
       const ctx: RenderContext = {
         environment: this.options.environment,
@@ -386,7 +406,7 @@ export class ProviderController {
           : {}),
       };
       try {
-        desired = { init: renderInitObjects(provider, ctx), run: renderRunObjects(provider, ctx) };
+        desired = { init: renderInitObjects(rendered, ctx), run: renderRunObjects(rendered, ctx) };
       } catch (err) {
         if (!(err instanceof RenderError)) throw err;
         renderProblem = { message: err.message, reason: "InitJobCreationFailed" };
@@ -396,6 +416,7 @@ export class ProviderController {
       provider,
       ...(desired ? { desired } : {}),
       ...(problems.length > 0 ? { problems } : renderProblem ? { problems: renderProblem } : {}),
+      ...(resolution ? { imageResolution: resolution } : {}),
       observed: {
         initJob: this.cached<Job>("Job", names.init),
         initPods: this.podsWith({ "batch.kubernetes.io/job-name": names.init }),
@@ -443,7 +464,8 @@ export class ProviderController {
       throw err;
     }
     this.recordProviderGauges(kind, name, provider, plan.status ?? provider.status);
-    return plan.requeueAfterMs === undefined ? undefined : { requeueAfterMs: plan.requeueAfterMs };
+    const requeue = [plan.requeueAfterMs, resolution?.recheckInMs].filter((ms) => ms !== undefined);
+    return requeue.length === 0 ? undefined : { requeueAfterMs: Math.min(...requeue) };
   }
 
   private async execute(

@@ -157,5 +157,9 @@ export function failedInitPods(
   const when = (f: FailedInitPod & { created: string }) => `${f.finishedAt ?? ""}|${f.created}`;
   return failed
     .sort((a, b) => (when(a) !== when(b) ? (when(a) < when(b) ? 1 : -1) : a.name < b.name ? 1 : -1))
-    .map(({ created: _created, ...rest }) => rest);
+    .map((f) => ({
+      name: f.name,
+      termination: f.termination,
+      ...(f.finishedAt === undefined ? {} : { finishedAt: f.finishedAt }),
+    }));
 }

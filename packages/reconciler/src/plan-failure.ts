@@ -1,4 +1,5 @@
 import {
+  CONDITION_IMAGE_RESOLVED,
   CONDITION_INITIALIZED,
   CONDITION_READY,
   CONDITION_RECONCILING,
@@ -115,7 +116,7 @@ export function planFailure(
       now,
     );
     status = { observedGeneration: generation, phase: PHASES.Uninstalling, conditions };
-    for (const key of ["initializedImage", "runningImage", "initAttempts"] as const) {
+    for (const key of ["initializedImage", "runningImage", "initAttempts", "resolvedImage"] as const) {
       const value = previous?.[key];
       if (value !== undefined) (status as Record<string, unknown>)[key] = value;
     }
@@ -137,6 +138,16 @@ export function planFailure(
             initializedImage: planned?.initializedImage ?? previous?.initializedImage,
             runningImage: planned?.runningImage ?? previous?.runningImage,
           };
+    // A failed step does not change what the image resolved to.
+    const resolvedFrom = planned ?? previous;
+    const resolution = resolvedFrom?.conditions?.find((c) => c.type === CONDITION_IMAGE_RESOLVED);
+    draft.resolvedImage = resolvedFrom?.resolvedImage;
+    if (resolution !== undefined)
+      draft.imageResolved = {
+        status: resolution.status,
+        reason: resolution.reason,
+        message: resolution.message,
+      };
     draft.stalled = terminal;
     draft.reconciling = terminal === undefined ? { reason, message } : undefined;
     status = buildStatus(provider, draft, now);

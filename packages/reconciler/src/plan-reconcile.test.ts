@@ -911,3 +911,29 @@ void describe("planReconcile: a failed init pod while the Job still retries (fai
     assert.equal(brief(cond(world.provider.status, "Initialized")), "False/InitRunning");
   });
 });
+
+void describe("planReconcile: image resolution from the shell (issue 20)", () => {
+  void it("records the digest and ImageResolved=True, or why resolution failed and what is deployed instead", () => {
+    const world = new World();
+    const tag = world.provider.spec.image;
+    const pinned = `${tag.split(":")[0] ?? ""}@sha256:${"a".repeat(64)}`;
+    let plan = planReconcile({ ...world.input(), imageResolution: { tag, image: pinned } });
+    assert.equal(plan.status?.resolvedImage, pinned);
+    assert.equal(brief(cond(plan.status, "ImageResolved")), "True/ImageResolved");
+    assert.equal(cond(plan.status, "ImageResolved")?.message, `${tag} resolved to ${pinned}`);
+
+    plan = planReconcile({
+      ...world.input(),
+      imageResolution: { tag, image: pinned, error: "registry down" },
+    });
+    assert.equal(plan.status?.resolvedImage, pinned, "the last good digest is kept");
+    assert.equal(cond(plan.status, "ImageResolved")?.message, `registry down; keeping ${pinned}`);
+
+    plan = planReconcile({ ...world.input(), imageResolution: { tag, image: tag, error: "denied" } });
+    assert.equal(plan.status?.resolvedImage, undefined);
+    assert.equal(cond(plan.status, "ImageResolved")?.message, `denied; deploying the tag ${tag}`);
+
+    plan = planReconcile(world.input());
+    assert.equal(cond(plan.status, "ImageResolved"), undefined, "no condition with resolution off");
+  });
+});

@@ -97,7 +97,7 @@ export function planReconcile(input: ReconcileInput): Plan {
 
   const annotations = initAttemptsAnnotation(provider, draft.initAttempts, options.prunedStatusFields);
   if (annotations !== undefined) plan.providerAnnotations = annotations;
-  const status = buildStatus(provider, draft, now);
+  const status = buildStatus(provider, { ...draft, ...imageResolutionDraft(input.imageResolution) }, now);
   plan.events = transitionEvents(provider.status?.conditions, status.conditions ?? [], messages);
   // Pruned fields never read back: compared, they would ask for a write on every pass. They are
   // still sent when something else changes, so the shell sees when the CRD keeps them again.
@@ -125,6 +125,34 @@ function invalidSpecDraft(
     initializedImage: status?.initializedImage,
     runningImage: observed.deployment === undefined ? undefined : status?.runningImage,
     initAttempts: recordedInitAttempts(provider),
+  };
+}
+
+/** `ImageResolved` and `status.resolvedImage` from the shell's resolution (a failure keeps the tag or the last digest). */
+function imageResolutionDraft(
+  resolution: ReconcileInput["imageResolution"],
+): Pick<StatusDraft, "imageResolved" | "resolvedImage"> {
+  if (resolution === undefined) return {};
+  const resolved =
+    resolution.image !== undefined && resolution.image !== resolution.tag ? resolution.image : undefined;
+  if (resolution.error !== undefined) {
+    const using = resolved === undefined ? `deploying the tag ${resolution.tag}` : `keeping ${resolved}`;
+    return {
+      imageResolved: {
+        status: "False",
+        reason: REASONS.ImageResolveFailed,
+        message: `${resolution.error}; ${using}`,
+      },
+      resolvedImage: resolved,
+    };
+  }
+  return {
+    imageResolved: {
+      status: "True",
+      reason: REASONS.ImageResolved,
+      message: `${resolution.tag} resolved to ${resolved ?? resolution.tag}`,
+    },
+    resolvedImage: resolved,
   };
 }
 

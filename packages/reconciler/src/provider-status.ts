@@ -1,5 +1,6 @@
 import {
   ANNOTATION_INIT_ATTEMPTS,
+  CONDITION_IMAGE_RESOLVED,
   CONDITION_INITIALIZED,
   CONDITION_READY,
   CONDITION_RECONCILING,
@@ -22,6 +23,7 @@ export const OWN_STATUS_FIELDS = [
   "initializedImage",
   "runningImage",
   "initAttempts",
+  "resolvedImage",
 ] as const satisfies readonly (keyof ProviderStatus)[];
 
 export type OwnStatusField = (typeof OWN_STATUS_FIELDS)[number];
@@ -75,6 +77,9 @@ export interface StatusDraft {
   initializedImage?: string | undefined;
   runningImage?: string | undefined;
   initAttempts?: number | undefined;
+  resolvedImage?: string | undefined;
+  /** The `ImageResolved` condition; removed when absent (resolution off or the image given by digest). */
+  imageResolved?: ConditionState | undefined;
 }
 
 /** `Failed` when stalled, `Ready` when ready, else `Progressing`. */
@@ -104,12 +109,17 @@ export function buildStatus(provider: Provider, draft: StatusDraft, now: Date): 
     draft.stalled === undefined
       ? removeCondition(conditions, CONDITION_STALLED)
       : set(conditions, CONDITION_STALLED, { status: "True", ...draft.stalled });
+  conditions =
+    draft.imageResolved === undefined
+      ? removeCondition(conditions, CONDITION_IMAGE_RESOLVED)
+      : set(conditions, CONDITION_IMAGE_RESOLVED, draft.imageResolved);
 
   const status: ProviderStatus = { observedGeneration, phase: phaseOf(draft), conditions };
   if (draft.metrics !== undefined) status.metrics = draft.metrics;
   if (draft.initializedImage !== undefined) status.initializedImage = draft.initializedImage;
   if (draft.runningImage !== undefined) status.runningImage = draft.runningImage;
   if (draft.initAttempts !== undefined && draft.initAttempts > 0) status.initAttempts = draft.initAttempts;
+  if (draft.resolvedImage !== undefined) status.resolvedImage = draft.resolvedImage;
   return status;
 }
 

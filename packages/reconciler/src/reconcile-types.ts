@@ -76,6 +76,11 @@ export interface ReconcileInput {
    * runs contract's `validateProvider` itself; pass `[]` to skip that (e.g. already validated).
    */
   problems?: readonly SpecProblem[] | RenderFailure | undefined;
+  /**
+   * What the shell's tag → digest resolution gave (undefined: resolution off or the image is a
+   * digest). `image` is what `desired` was rendered with; `error` says why resolution failed.
+   */
+  imageResolution?: { tag: string; image?: string | undefined; error?: string | undefined } | undefined;
   observed: ObservedState;
   now: Date;
   options: ReconcileOptionsInput;

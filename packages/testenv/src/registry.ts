@@ -59,9 +59,7 @@ export async function startRegistry(options: RegistryOptions = {}): Promise<Regi
   const pki = await generatePki(dir);
   const caCert = await readFile(pki.caCert, "utf8");
   const signingKey = createPrivateKey(await readFile(pki.caKey));
-  const kid = ecThumbprint(
-    createPublicKey(signingKey).export({ format: "jwk" }) as { x?: string; y?: string; crv?: string },
-  );
+  const kid = ecThumbprint(createPublicKey(signingKey).export({ format: "jwk" }));
   const username = "testenv";
   const password = randomUUID();
   const [port, tokenPort] = [await freePort(), await freePort()];
