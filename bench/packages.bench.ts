@@ -128,16 +128,25 @@ try {
     const stdout = execFileSync("node", args, { cwd: sdkProject, env, encoding: "utf8" });
     return { wall: Number(process.hrtime.bigint() - t) / 1e6, stdout };
   };
+  // The SDK's one heavy dependency alone (kube loads kubeconfigs with it), to attribute the cost.
+  const clientNode = join(sdkProject, "import-client-node.mjs");
+  writeFileSync(
+    clientNode,
+    'const t = performance.now(); await import("@kubernetes/client-node"); console.log(performance.now() - t);\n',
+  );
   time([script]);
+  time([clientNode]);
   time(["-e", ""]);
   const inProcess: number[] = [];
   const processWall: number[] = [];
   const bare: number[] = [];
+  const clientNodeInProcess: number[] = [];
   for (let i = 0; i < repeats; i++) {
     const r = time([script]);
     inProcess.push(Number(r.stdout.trim()));
     processWall.push(r.wall);
     bare.push(time(["-e", ""]).wall);
+    clientNodeInProcess.push(Number(time([clientNode]).stdout.trim()));
   }
   const nodeVersion = execFileSync("node", ["--version"], { env, encoding: "utf8" }).trim();
   const range = (xs: number[]): string =>
@@ -170,6 +179,7 @@ ${rows.join("\n")}
 | Measure | min | median | max |
 | --- | ---: | ---: | ---: |
 | in process: \`await import("@openmcp-ts/provider-sdk")\` | ${range(inProcess)} |
+| in process: \`await import("@kubernetes/client-node")\` alone (the SDK's heaviest dependency) | ${range(clientNodeInProcess)} |
 | a \`node\` process that imports it: spawn → exit | ${range(processWall)} |
 | bare \`node -e ""\`: spawn → exit | ${range(bare)} |
 `;
