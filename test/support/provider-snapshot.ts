@@ -3,17 +3,11 @@
 import { isDeepStrictEqual } from "node:util";
 import { API_VERSION, PROVIDER_KINDS, type Provider } from "@openmcp-ts/contract";
 import type { KubeClient } from "@openmcp-ts/kube";
+import { GENERATED_NAMESPACED_KINDS } from "@openmcp-ts/operator/test-harness";
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 
-const NAMESPACED = [
-  { apiVersion: "v1", kind: "ServiceAccount" },
-  { apiVersion: "v1", kind: "Service" },
-  { apiVersion: "rbac.authorization.k8s.io/v1", kind: "Role" },
-  { apiVersion: "rbac.authorization.k8s.io/v1", kind: "RoleBinding" },
-  { apiVersion: "batch/v1", kind: "Job" },
-  { apiVersion: "apps/v1", kind: "Deployment" },
-] as const;
+const NAMESPACED = GENERATED_NAMESPACED_KINDS;
 
 /** `Kind name` → normalised object; providers appear as `<Kind> <name>` with only `status`. */
 export type Snapshot = Map<string, Json>;
