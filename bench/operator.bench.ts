@@ -15,6 +15,8 @@
 //                     applies the rendered objects itself; more than ours writes the comparison
 //                     report, default --out bench/results/comparison.md)
 //        [--reference-timeout-seconds S]  (the reference's own --timeout-seconds)
+//        [--operator-node-options "--max-semi-space-size=2 …"]  (Node/V8 flags for our operator only)
+//        [--heap-snapshot]  (ours: a V8 heap snapshot at the end of idle, into the log directory)
 //        [--spec-change-timeout-seconds S]  (after idle: new image for all N, time to converge; 0 = skip)
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import { createWriteStream, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
@@ -75,6 +77,8 @@ const { values: flags } = parseArgs({
     bundle: { type: "boolean", default: false },
     "metrics-services": { type: "string" },
     "report-only": { type: "boolean", default: false },
+    "heap-snapshot": { type: "boolean", default: false },
+    "operator-node-options": { type: "string" },
     operators: { type: "string", default: "ours" },
     "reference-timeout-seconds": { type: "string" },
     "spec-change-timeout-seconds": { type: "string", default: "300" },
@@ -118,6 +122,7 @@ const COMMAND = [
   ...(flags["spec-change-timeout-seconds"] !== "300"
     ? [`--spec-change-timeout-seconds ${flags["spec-change-timeout-seconds"]}`]
     : []),
+  ...(flags["operator-node-options"] ? [`--operator-node-options="${flags["operator-node-options"]}"`] : []),
   ...(flags.out !== "bench/results/operator.md" ? [`--out ${flags.out}`] : []),
 ].join(" ");
 
@@ -570,6 +575,11 @@ async function spawnOperator(kubeconfig: string, logPath: string): Promise<Opera
   const child = spawn(
     process.execPath,
     [
+      // --heap-snapshot: SIGUSR2 writes a heap snapshot next to the logs.
+      ...(flags["heap-snapshot"]
+        ? ["--heapsnapshot-signal=SIGUSR2", `--diagnostic-dir=${dirname(logPath)}`]
+        : []),
+      ...(flags["operator-node-options"]?.split(/\s+/).filter(Boolean) ?? []),
       ...operatorEntry,
       "run",
       `--environment=${ENVIRONMENT}`,
@@ -1049,6 +1059,11 @@ async function runOnce(n: number, repeat: number, logDir: string, mode: Mode): P
     partial.idleReconciles =
       sumOf(atIdleEnd, "openmcp_reconcile_total") - sumOf(atReady, "openmcp_reconcile_total");
     partial.idleProviderUpdates = watch.updates;
+    if (flags["heap-snapshot"] && mode === "ours") {
+      op.child.kill("SIGUSR2");
+      await sleep(15_000);
+      progress(`heap snapshot requested (SIGUSR2) into ${logDir}`);
+    }
     const cpuAtIdleEnd = cpuSeconds(op.pid);
     partial.cpuIdleS = cpuAtIdleEnd - cpuAtReady;
     const mem = memory(op.pid);
