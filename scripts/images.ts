@@ -19,7 +19,7 @@ import { createHash } from "node:crypto";
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, lstatSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
+import { basename, dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 export const ROOT = fileURLToPath(new URL("..", import.meta.url));
@@ -310,7 +310,7 @@ export async function buildImage(o: BuildOptions): Promise<{ id: string; seconds
     if (r.code !== 0 || !existsSync(iidfile)) {
       await run("buildah", ["rmi", o.tag]);
       const steps = [...r.output.matchAll(/^(?:\[\d+\/\d+\] )?STEP \d+\/\d+: (.*)$/gm)].map((m) => m[1]!);
-      const failed = /Error: building at STEP "([^"]*)"/.exec(r.output)?.[1] ?? steps.at(-1);
+      const failed = /^Error: building at STEP "(.*)": /m.exec(r.output)?.[1] ?? steps.at(-1);
       throw new ImageError(
         `cannot build ${o.tag} from ${o.dockerfile}: step ${failed ? `"${failed}"` : "(none reached)"} failed; its output:\n${tail(r.output)}`,
         failed,
@@ -389,8 +389,12 @@ export interface RunOptions {
   env?: Record<string, string>;
   /** `uid:gid`; the image's USER when absent. */
   user?: string;
-  /** host path → path in the image (read-only). */
-  mounts?: Record<string, string>;
+  /**
+   * host directory → directory in the container, copied into the fresh container before it starts
+   * (as the kubelet projects a volume). Not `--volume`: buildah's chroot isolation does not mount a
+   * volume whose path goes through a symlink, and /var/run is one (→ /run).
+   */
+  files?: Record<string, string>;
 }
 
 export interface RunningImage {
@@ -410,7 +414,8 @@ export async function runImage(ref: string, o: RunOptions): Promise<RunningImage
   const config = await imageConfig(ref);
   const container = await buildah(["from", "--pull-never", "--quiet", ref], `create a container of ${ref}`);
   const flags = ["run", "--isolation", "chroot", ...(o.user ? ["--user", o.user] : [])];
-  for (const [host, path] of Object.entries(o.mounts ?? {})) flags.push("--volume", `${host}:${path}:ro`);
+  for (const [host, path] of Object.entries(o.files ?? {}))
+    await buildah(["copy", "--quiet", container, host, path], `copy ${host} into ${ref}`);
   for (const [k, v] of Object.entries(o.env ?? {})) flags.push("--env", `${k}=${v}`);
   const child = spawn("buildah", [...flags, container, "--", ...(config.Entrypoint ?? []), ...o.args], {
     stdio: ["ignore", "pipe", "pipe"],
@@ -424,15 +429,21 @@ export async function runImage(ref: string, o: RunOptions): Promise<RunningImage
       resolve(code);
     }),
   );
+  const command = [...(config.Entrypoint ?? []), ...o.args];
+  // buildah resolves the program on PATH (node → /usr/local/bin/node); the arguments stay as given.
+  const isEntrypoint = (argv: string[]): boolean =>
+    argv.length === command.length &&
+    basename(argv[0] ?? "") === basename(command[0] ?? "") &&
+    argv.slice(1).every((a, i) => a === command[i + 1]);
   const entrypointPid = (): number | undefined => {
-    // buildah → its chroot helper → the entrypoint: the deepest descendant runs the entrypoint.
-    let pid = child.pid;
-    for (let i = 0; i < 4 && pid; i++) {
-      const children = readChildren(pid);
-      if (children.length === 0) return pid === child.pid ? undefined : pid;
-      pid = children[0];
+    // buildah → its chroot helper(s) → the entrypoint: the descendant whose command line it is.
+    const queue = child.pid ? readChildren(child.pid) : [];
+    while (queue.length > 0) {
+      const pid = queue.shift()!;
+      if (isEntrypoint(readProc(pid, "cmdline").replace(/\0$/, "").split("\0"))) return pid;
+      queue.push(...readChildren(pid));
     }
-    return pid;
+    return undefined;
   };
   return {
     child,
@@ -447,16 +458,25 @@ export async function runImage(ref: string, o: RunOptions): Promise<RunningImage
   };
 }
 
-function readChildren(pid: number): number[] {
+function readProc(pid: number, file: string): string {
   try {
-    return readFileSync(`/proc/${pid}/task/${pid}/children`, "utf8")
-      .trim()
-      .split(/\s+/)
-      .filter(Boolean)
-      .map(Number);
+    return readFileSync(`/proc/${pid}/${file}`, "utf8");
+  } catch {
+    return "";
+  }
+}
+
+/** Children of every thread (Go forks from any thread, and each task lists only its own). */
+function readChildren(pid: number): number[] {
+  let tasks: string[] = [];
+  try {
+    tasks = readdirSync(`/proc/${pid}/task`);
   } catch {
     return [];
   }
+  return tasks.flatMap((t) =>
+    readProc(pid, `task/${t}/children`).trim().split(/\s+/).filter(Boolean).map(Number),
+  );
 }
 
 /** Runs to completion; fails with the output when the entrypoint exits non-zero. */
