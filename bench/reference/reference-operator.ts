@@ -33,15 +33,22 @@ export async function installReferenceCrds(client: KubeClient): Promise<string[]
       });
     } catch (err) {
       if ((err as { code?: number }).code !== 409) {
-        throw new Error(`cannot install the reference's CRD ${crd.metadata.name}: ${(err as Error).message}`, {
-          cause: err,
-        });
+        throw new Error(
+          `cannot install the reference's CRD ${crd.metadata.name}: ${(err as Error).message}`,
+          {
+            cause: err,
+          },
+        );
       }
     }
   }
   for (const crd of crds) {
     for (let i = 0; ; i++) {
-      const live = await client.get<Crd>({ apiVersion: crd.apiVersion, kind: crd.kind, name: crd.metadata.name });
+      const live = await client.get<Crd>({
+        apiVersion: crd.apiVersion,
+        kind: crd.kind,
+        name: crd.metadata.name,
+      });
       if (live.status?.conditions?.some((c) => c.type === "Established" && c.status === "True")) break;
       if (i > 300) throw new Error(`the reference's CRD ${crd.metadata.name} is not Established after 60 s`);
       await new Promise((r) => setTimeout(r, 200));
