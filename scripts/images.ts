@@ -16,7 +16,16 @@
  */
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { createHash } from "node:crypto";
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, lstatSync } from "node:fs";
+import {
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { basename, dirname, join } from "node:path";
@@ -545,6 +554,24 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
       stderrProgress(
         `${image.tag}: user ${report.user}, entrypoint ${report.entrypoint.join(" ")}, ${report.size}, ${report.files} files (${(report.bytes / 1e6).toFixed(1)} MB)`,
       );
+      const list = join(
+        ROOT,
+        ".tmp",
+        "images",
+        `${image.tag.split("/").at(-1)!.replace(":", "-")}.files.txt`,
+      );
+      mkdirSync(dirname(list), { recursive: true });
+      const files = await listImageFiles(image.tag);
+      writeFileSync(
+        list,
+        files
+          .map(
+            (f) =>
+              `${(f.mode & 0o7777).toString(8).padStart(4, "0")} ${String(f.size).padStart(10)} ${f.path}`,
+          )
+          .join("\n") + "\n",
+      );
+      stderrProgress(`list of files: ${list}`);
       console.log(image.tag);
     }
   } catch (err) {
