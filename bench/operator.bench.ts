@@ -2009,6 +2009,12 @@ new generation and its Deployment rolled out the new image (every replica update
 old one left).
 
 ${compareTable(results, "First change → all N converged (s)", "", (r) => r.specChangeS, 2, { modes: operatorModes, ratios: [["ours", "reference"]] })}
+${(() => {
+  const short = results.filter((r) => r.ok && r.specChangeReached !== undefined && r.specChangeReached < r.n);
+  return short.length === 0
+    ? ""
+    : `Did not converge within --spec-change-timeout-seconds: ${short.map((r) => `${modeOf(r)} N=${r.n} #${r.repeat}: ${r.specChangeReached} of ${r.n}`).join("; ")}.\n`;
+})()}
 ${compareTable(results, "Writes per provider to converge", "", (r) => (r.auditSpecChange ? auditWritesIn(r.auditSpecChange) / r.n : undefined), 2, { modes: operatorModes, ratios: [["ours", "reference"]] })}
 ${compareTable(results, "Operator CPU seconds to converge", "", (r) => r.cpuSpecChangeS, 2, { modes: operatorModes, ratios: [["ours", "reference"]] })}
 ## Where the CPU went, first create → all Ready
