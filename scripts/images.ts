@@ -411,6 +411,8 @@ export interface RunningImage {
   container: string;
   exited: Promise<number | null>;
   output(): string;
+  /** The entrypoint's process (below buildah and its chroot helpers), once it runs. */
+  pid(): number | undefined;
   /** SIGTERM to the entrypoint's process itself, as a kubelet stops a container. */
   terminate(): void;
 }
@@ -459,6 +461,7 @@ export async function runImage(ref: string, o: RunOptions): Promise<RunningImage
     container,
     exited,
     output: () => output,
+    pid: entrypointPid,
     terminate: () => {
       const pid = entrypointPid();
       if (pid) process.kill(pid, "SIGTERM");

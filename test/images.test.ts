@@ -247,6 +247,11 @@ describe(
           ),
         ]);
         const firstReconcileMs = Date.now() - startedAt;
+        // The entrypoint runs as the manifests' user, without capabilities.
+        const status = readFileSync(`/proc/${operator.pid()}/status`, "utf8");
+        assert.match(status, /^Uid:\s+65532\s+65532\s+65532\s+65532$/m);
+        assert.match(status, /^Gid:\s+65532\s/m);
+        assert.match(status, /^CapEff:\s+0+$/m);
         const readyz = await eventually("/readyz 200", async () => {
           const res = await fetch(`http://127.0.0.1:${health}/readyz`).catch(() => undefined);
           return res?.ok ? Date.now() - startedAt : undefined;
