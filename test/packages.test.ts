@@ -60,7 +60,14 @@ describe("the packages installed from their tarballs outside the workspace", { t
     tarballs = await packPackages(join(tmp, "tarballs"), progress);
   });
   after(async () => {
-    if (tmp) await rm(tmp, { recursive: true, force: true });
+    if (!tmp) return;
+    await rm(tmp, { recursive: true, force: true });
+    // npm exec keeps what it installed for `--package=<tarball>` under <cache>/_npx/<hash>.
+    const npx = join((await run(["npm", "config", "get", "cache"], REPO_ROOT, env)).trim(), "_npx");
+    for (const dir of await readdir(npx).catch((): string[] => [])) {
+      const manifest = await readFile(join(npx, dir, "package.json"), "utf8").catch(() => "");
+      if (manifest.includes(tmp)) await rm(join(npx, dir), { recursive: true, force: true });
+    }
   });
 
   it("deno publish --dry-run of the core is clean (JSR's checks, no slow types)", async () => {
