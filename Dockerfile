@@ -3,6 +3,7 @@
 # non-root user. No registry access at run time, no package manager in the final image.
 #   docker build -t ghcr.io/openmcp-project/openmcp-operator-ts:dev .
 #   docker run --rm ghcr.io/openmcp-project/openmcp-operator-ts:dev --help
+# Without Docker: `pnpm images` (buildah, a local base as NODE_IMAGE; see the README).
 ARG NODE_IMAGE=node:24-slim
 
 # The bundle is plain JavaScript: build it once on the builder's platform for every target platform.
