@@ -345,6 +345,7 @@ rules:
 
 interface AuditEvent {
   stage?: string;
+  requestReceivedTimestamp?: string;
   verb?: string;
   userAgent?: string;
   requestURI?: string;
@@ -403,6 +404,28 @@ function auditRequests(
     out[key] = (out[key] ?? 0) + 1;
   }
   return out;
+}
+
+/**
+ * How long the API server took for each of one actor's writes (request received → response
+ * complete, ms), median by "verb resource[/subresource]": the server's side of the operator's time.
+ */
+function auditWriteLatency(
+  events: AuditEvent[],
+  actor: (e: AuditEvent) => boolean,
+  fromMs: number,
+  toMs: number,
+): Record<string, number> {
+  const took = new Map<string, number[]>();
+  for (const e of events) {
+    const at = auditTime(e);
+    if (e.stage !== "ResponseComplete" || !isWrite(e) || !actor(e) || !(at >= fromMs && at < toMs)) continue;
+    const key = `${e.verb ?? "?"} ${resourceOf(e)}`;
+    const list = took.get(key) ?? [];
+    list.push(at - Date.parse(e.requestReceivedTimestamp ?? ""));
+    took.set(key, list);
+  }
+  return Object.fromEntries([...took].map(([k, v]) => [k, quantile(v, 0.5)]));
 }
 
 const auditWritesIn = (byVerbResource: Record<string, number>): number =>
@@ -908,6 +931,8 @@ interface RunResult {
   auditIdleWritesAfter5s?: number;
   auditSpecChange?: Record<string, number>;
   peakRssAtReadyMiB?: number;
+  /** The API server's time for the operator's writes during the ramp, median ms by "verb resource". */
+  writeLatencyMs?: Record<string, number>;
   /** VmHWM after the spec change (the whole life of the process). */
   peakRssEndMiB?: number;
   specChangeS?: number;
@@ -1118,6 +1143,7 @@ async function runOnce(n: number, repeat: number, logDir: string, mode: Mode): P
       withCode: true,
     });
     partial.stages = pipelineStages(audit, wallAtReady, mode);
+    partial.writeLatencyMs = auditWriteLatency(audit, actor, wallAtSync, wallAtReady);
     if (mode === "ours") {
       const events = await operatorEvents(client);
       partial.eventsByReason = events.byReason;
@@ -1325,6 +1351,7 @@ async function runFloor(n: number, repeat: number, logDir: string): Promise<RunR
       withCode: true,
     });
     partial.stages = pipelineStages(audit, wallAtReady, mode);
+    partial.writeLatencyMs = auditWriteLatency(audit, ACTORS.floor, wallAtStart, wallAtReady);
     partial.ok = true;
   } catch (err) {
     partial.ok = false;
@@ -1756,7 +1783,7 @@ function compareKeyTable(
   results: RunResult[],
   label: string,
   pick: (r: RunResult) => Record<string, number> | undefined,
-  options: { perProvider: boolean; digits: number; order?: readonly string[] },
+  options: { perProvider: boolean; digits: number; order?: readonly string[]; total?: boolean },
 ): string {
   const out: string[] = [];
   for (const n of sizesOf(results)) {
@@ -1770,7 +1797,8 @@ function compareKeyTable(
       spread(
         runsOf(results, m, n)
           .filter((r) => pick(r))
-          .map((r) => (pick(r)![k] ?? 0) / (options.perProvider ? n : 1)),
+          // A missing key counts as 0, except in tables without a total (latencies): there it is "—".
+          .map((r) => (pick(r)![k] ?? (options.total === false ? NaN : 0)) / (options.perProvider ? n : 1)),
         options.digits,
       );
     const total = (m: Mode): string =>
@@ -1783,7 +1811,7 @@ function compareKeyTable(
     out.push(
       `N=${n}:\n\n| ${label} | ${modes.map((m) => MODE_LABEL[m]).join(" | ")} |\n| --- |${modes.map(() => " ---: |").join("")}\n${keys
         .map((k) => `| ${k} | ${modes.map((m) => value(m, k)).join(" | ")} |`)
-        .join("\n")}\n| **total** | ${modes.map(total).join(" | ")} |\n`,
+        .join("\n")}\n${options.total === false ? "" : `| **total** | ${modes.map(total).join(" | ")} |\n`}`,
     );
   }
   return out.length > 0 ? out.join("\n") : "None.\n";
@@ -1995,6 +2023,12 @@ ${compareTable(results, "Provider created → init Job created, p99 (ms)", "", s
 ${compareTable(results, "Job complete → Deployment created, p50 (ms)", "", stage(STAGES[2][2], "p50"), 0)}
 ${compareTable(results, "Job complete → Deployment created, p99 (ms)", "", stage(STAGES[2][2], "p99"), 0)}
 ${compareTable(results, "Deployment available → Ready written, p99 (ms)", "", stage(STAGES[4][2], "p99"), 0, { modes: operatorModes })}
+### The API server's time for each write (audit log)
+
+Request received → response complete, median over the ramp's writes of each kind (ms): the
+server's share of every round trip (admission, server-side apply's field management, etcd).
+
+${compareKeyTable(results, "verb resource: median ms", (r) => r.writeLatencyMs, { perProvider: false, digits: 0, total: false })}
 ## The operator process
 
 ${compareTable(results, "Start-up: spawn → workers started (ms)", "ours: its 'caches synced' log line; the reference: the last of its three controllers' 'Starting workers' lines.", (r) => r.startupMs, 0, { modes: operatorModes })}
