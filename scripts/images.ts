@@ -305,6 +305,8 @@ export async function buildImage(o: BuildOptions): Promise<{ id: string; seconds
       "--isolation",
       "chroot",
       "--layers",
+      // Also after a failed step: no build container is left behind.
+      "--force-rm",
       "--iidfile",
       iidfile,
       "--build-arg",

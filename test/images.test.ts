@@ -403,6 +403,11 @@ describe(
         );
         await buildImage({ dockerfile: "Dockerfile", context, tag, base, progress: () => undefined });
         assert.equal(await imageExists(tag), true);
+        const { stdout: containersBefore } = await promisify(execFile)("buildah", [
+          "containers",
+          "--format",
+          "{{.ContainerName}}",
+        ]);
         writeFileSync(
           join(context, "Dockerfile"),
           'ARG NODE_IMAGE\nFROM ${NODE_IMAGE}\nRUN echo half > /half-built\nRUN echo "cannot bundle: out of luck" >&2 && exit 3\n',
@@ -422,6 +427,12 @@ describe(
         assert.match(err.output, /cannot bundle: out of luck/);
         assert.match(err.message, /step "RUN echo "cannot bundle/);
         assert.equal(await imageExists(tag), false, "the earlier build's tag is gone too");
+        const { stdout: containers } = await promisify(execFile)("buildah", [
+          "containers",
+          "--format",
+          "{{.ContainerName}}",
+        ]);
+        assert.equal(containersBefore, containers, "no build container left behind");
       });
 
       it("an image whose entrypoint fails", async () => {
