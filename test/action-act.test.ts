@@ -57,7 +57,17 @@ describe("the Action in a real runner (act) against the full control plane and t
 
   async function runAct(env: Record<string, string>, ref = "refs/tags/v1.0.0"): Promise<ActRun> {
     const event = join(tmp, `event-${Date.now()}.json`);
-    await writeFile(event, JSON.stringify({ ref, repository: { full_name: "Acme/Provider-Foo" } }));
+    // The repository and commit come from the event and --env, not from the checkout's git remote,
+    // which a clone (CI's) may have as a local path act cannot read a GitHub repository from.
+    await writeFile(
+      event,
+      JSON.stringify({
+        ref,
+        deleted: false,
+        after: "0123456789abcdef0123456789abcdef01234567",
+        repository: { full_name: "Acme/Provider-Foo" },
+      }),
+    );
     const home = await mkdtemp(join(tmp, "home-"));
     // act asks which image to use on its first run unless ~/.actrc exists.
     await writeFile(join(home, ".actrc"), "-P ubuntu-latest=-self-hosted\n");
@@ -79,6 +89,8 @@ describe("the Action in a real runner (act) against the full control plane and t
       "GITHUB_TOKEN=ghs_actRunToken",
       "--env",
       `GITHUB_API_URL=${github.url}`,
+      "--env",
+      "GITHUB_REPOSITORY=Acme/Provider-Foo",
       ...Object.entries(env).flatMap(([k, v]) => ["--env", `${k}=${v}`]),
     ];
     const child = spawn(act, args, {
