@@ -1445,6 +1445,28 @@ function keyTable(
 }
 
 /** Time to all Ready against N: median with a min–max bar per size. Plain SVG, no dependencies. */
+/** Axis steps (1, 2 or 5 × 10^k, about five ticks) and the value → pixel maps of an SVG plot. */
+function plotScales(
+  W: number,
+  H: number,
+  m: { left: number; right: number; top: number; bottom: number },
+  maxX: number,
+  maxY: number,
+) {
+  const niceStep = (range: number): number => {
+    const raw = range / 5;
+    const mag = 10 ** Math.floor(Math.log10(raw));
+    return [1, 2, 5, 10].map((k) => k * mag).find((st) => st >= raw) ?? 10 * mag;
+  };
+  const yStep = niceStep(maxY);
+  const yTop = Math.ceil(maxY / yStep) * yStep;
+  const xStep = niceStep(maxX);
+  const xTop = Math.ceil(maxX / xStep) * xStep;
+  const x = (v: number): number => +(m.left + (v / xTop) * (W - m.left - m.right)).toFixed(1);
+  const y = (v: number): number => +(H - m.bottom - (v / yTop) * (H - m.top - m.bottom)).toFixed(1);
+  return { x, y, xStep, xTop, yStep, yTop };
+}
+
 function renderSvg(results: RunResult[]): string {
   const points = sizesOf(results)
     .map((n) => ({ n, s: stats(okRuns(results, n).map((r) => r.allReadyS)) }))
@@ -1454,17 +1476,7 @@ function renderSvg(results: RunResult[]): string {
   const m = { left: 70, right: 40, top: 40, bottom: 60 };
   const maxN = Math.max(1, ...points.map((p) => p.n));
   const maxY = Math.max(1, ...points.map((p) => p.s.max));
-  const niceStep = (range: number): number => {
-    const raw = range / 5;
-    const mag = 10 ** Math.floor(Math.log10(raw));
-    return [1, 2, 5, 10].map((k) => k * mag).find((st) => st >= raw) ?? 10 * mag;
-  };
-  const yStep = niceStep(maxY);
-  const yTop = Math.ceil(maxY / yStep) * yStep;
-  const xStep = niceStep(maxN);
-  const xTop = Math.ceil(maxN / xStep) * xStep;
-  const x = (n: number): number => +(m.left + (n / xTop) * (W - m.left - m.right)).toFixed(1);
-  const y = (v: number): number => +(H - m.bottom - (v / yTop) * (H - m.top - m.bottom)).toFixed(1);
+  const { x, y, xStep, xTop, yStep, yTop } = plotScales(W, H, m, maxN, maxY);
   const parts: string[] = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif" font-size="12">`,
     `<rect width="${W}" height="${H}" fill="white"/>`,
@@ -1833,17 +1845,7 @@ function lineChart(title: string, xLabel: string, yLabel: string, series: Series
   const all = series.flatMap((s) => s.points);
   const maxX = Math.max(1, ...all.map((p) => p[0]));
   const maxY = Math.max(1, ...all.map((p) => p[1]));
-  const niceStep = (range: number): number => {
-    const raw = range / 5;
-    const mag = 10 ** Math.floor(Math.log10(raw));
-    return [1, 2, 5, 10].map((k) => k * mag).find((st) => st >= raw) ?? 10 * mag;
-  };
-  const yStep = niceStep(maxY);
-  const yTop = Math.ceil(maxY / yStep) * yStep;
-  const xStep = niceStep(maxX);
-  const xTop = Math.ceil(maxX / xStep) * xStep;
-  const x = (v: number): number => +(m.left + (v / xTop) * (W - m.left - m.right)).toFixed(1);
-  const y = (v: number): number => +(H - m.bottom - (v / yTop) * (H - m.top - m.bottom)).toFixed(1);
+  const { x, y, xStep, xTop, yStep, yTop } = plotScales(W, H, m, maxX, maxY);
   const parts: string[] = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif" font-size="12">`,
     `<rect width="${W}" height="${H}" fill="white"/>`,
