@@ -8,8 +8,13 @@ export interface RegistryCredentials {
 }
 
 export interface ResolveImageOptions {
-  /** Credentials for a registry host (`ghcr.io`, `127.0.0.1:5000`), e.g. from the provider's pull secrets. */
-  credentials?: (registry: string) => RegistryCredentials | undefined;
+  /**
+   * Credentials for a registry host (`ghcr.io`, `127.0.0.1:5000`, `docker.io`), e.g. from the
+   * provider's pull secrets; asked only when the registry answers 401.
+   */
+  credentials?: (
+    registry: string,
+  ) => RegistryCredentials | undefined | Promise<RegistryCredentials | undefined>;
   /** Extra trusted CA certificates (PEM), e.g. a private registry's. */
   ca?: string;
   timeoutMs?: number;
@@ -113,9 +118,7 @@ export async function resolveImageDigest(
   const { registry, repository, tag } = registryLocation(image);
   const what = `cannot resolve image ${image}`;
   const manifestUrl = new URL(`https://${registry}/v2/${repository}/manifests/${tag}`);
-  const credentials =
-    options.credentials?.(registry === DOCKER_HUB ? "docker.io" : registry) ??
-    (registry === DOCKER_HUB ? options.credentials?.(DOCKER_HUB) : undefined);
+  let credentials: RegistryCredentials | undefined;
   const ask = async (authorization?: string): Promise<HttpResponse> => {
     try {
       return await httpRequest(
@@ -138,6 +141,7 @@ export async function resolveImageDigest(
   let authorization: string | undefined;
   let res = await ask();
   if (res.status === 401) {
+    credentials = await options.credentials?.(registry === DOCKER_HUB ? "docker.io" : registry);
     const challenge = parseChallenge(String(res.headers["www-authenticate"] ?? ""));
     const basic = credentials
       ? `Basic ${Buffer.from(`${credentials.username}:${credentials.password}`).toString("base64")}`

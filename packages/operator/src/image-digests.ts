@@ -74,9 +74,8 @@ export class ImageDigests {
     let current = entry?.tag === tag ? entry : undefined;
     if (due) {
       try {
-        const credentials = await this.pullCredentials(provider);
         const resolved = await resolveImageDigest(tag, {
-          credentials: (registry) => credentials.get(registry),
+          credentials: (registry) => this.pullCredentials(provider, registry),
           ...(this.options.registryCa ? { ca: this.options.registryCa } : {}),
           onRequest: () => this.requests++,
         });
@@ -105,9 +104,11 @@ export class ImageDigests {
     this.entries.delete(key);
   }
 
-  /** Registry credentials from the provider's pull secrets (`kubernetes.io/dockerconfigjson`). */
-  private async pullCredentials(provider: Provider): Promise<Map<string, RegistryCredentials>> {
-    const out = new Map<string, RegistryCredentials>();
+  /** The credentials for `registry` in the provider's pull secrets (`kubernetes.io/dockerconfigjson`), first match. */
+  private async pullCredentials(
+    provider: Provider,
+    registry: string,
+  ): Promise<RegistryCredentials | undefined> {
     for (const { name } of provider.spec?.imagePullSecrets ?? []) {
       if (!name) continue;
       const secret = await this.client.find<{ data?: Record<string, string> }>({
@@ -118,13 +119,9 @@ export class ImageDigests {
       });
       const config = secret?.data?.[".dockerconfigjson"];
       if (config === undefined) continue;
-      const json = Buffer.from(config, "base64").toString();
-      for (const host of Object.keys((JSON.parse(json) as { auths?: object }).auths ?? {})) {
-        const registry = host.replace(/^https?:\/\//, "").split("/")[0] ?? host;
-        const creds = credentialsFromDockerConfig(json, registry);
-        if (creds && !out.has(registry)) out.set(registry, creds);
-      }
+      const creds = credentialsFromDockerConfig(Buffer.from(config, "base64").toString(), registry);
+      if (creds) return creds;
     }
-    return out;
+    return undefined;
   }
 }

@@ -71,11 +71,8 @@ export async function startRegistry(options: RegistryOptions = {}): Promise<Regi
       .split(" ")
       .filter(Boolean)
       .map((s) => {
-        const [type, name, actions] = [
-          s.split(":")[0],
-          s.split(":").slice(1, -1).join(":"),
-          s.split(":").at(-1),
-        ];
+        // `type:name:actions`; a name may hold a colon (a registry host with a port).
+        const [, type, name, actions] = /^([^:]+):(.+):([^:]+)$/.exec(s) ?? [];
         return { type, name, actions: (actions ?? "").split(",") };
       });
     const header = base64url(JSON.stringify({ alg: "ES256", typ: "JWT", kid }));
