@@ -123,10 +123,6 @@ describe("fail fast: pod failures in the provider's status (full control plane)"
       [...messages].sort(),
       "a Warning Event per failed pod",
     );
-    if (process.env.FAIL_FAST_DEBUG)
-      process.stderr.write(
-        `${JSON.stringify({ pods: [...podSeen], messages: [...seenMessages] }, null, 1)}\n`,
-      );
     assert.equal(latencies.length, 3);
     process.stderr.write(
       `fail fast: failed init pod → provider status: ${latencies.join(", ")} ms (median ${median(latencies)} ms)\n`,

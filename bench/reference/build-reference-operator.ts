@@ -20,7 +20,7 @@ export const REFERENCE_VERSION = "v1.3.0";
 const CONTROLLER_UTILS = "github.com/openmcp-project/controller-utils";
 const CONTROLLER_UTILS_VERSION = "v0.31.0";
 /** The reference's Lease (controller-runtime leader election ID) in its system namespace. */
-export const REFERENCE_LEASE_NAME = "github.com/openmcp-project/openmcp-operator";
+export { REFERENCE_LEASE as REFERENCE_LEASE_NAME } from "@openmcp-ts/operator";
 const BINARY_NAME = "openmcp-operator";
 const HERE = dirname(fileURLToPath(import.meta.url));
 const GO_MODULE_DIR = join(HERE, "go");

@@ -1,4 +1,4 @@
 export { startOperator, type OperatorOptions, type RunningOperator } from "./operator.ts";
 export { installCrds } from "./install-crds.ts";
 export { createLogger, type Logger } from "@openmcp-ts/kube";
-export { main, USAGE } from "./main.ts";
+export { main, REFERENCE_LEASE, USAGE } from "./main.ts";
