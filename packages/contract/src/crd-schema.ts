@@ -68,7 +68,10 @@ export interface JsonSchemaProps {
   pattern?: string;
   minItems?: number;
   maxItems?: number;
+  maxProperties?: number;
+  anyOf?: JsonSchemaProps[];
   "x-kubernetes-preserve-unknown-fields"?: boolean;
+  "x-kubernetes-int-or-string"?: boolean;
   "x-kubernetes-list-type"?: "atomic" | "set" | "map";
   "x-kubernetes-list-map-keys"?: string[];
   "x-kubernetes-map-type"?: "atomic" | "granular";

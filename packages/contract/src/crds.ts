@@ -14,6 +14,8 @@ import {
   providerSchema,
   type JsonSchemaProps,
 } from "./crd-schema.ts";
+import { RUNTIME_CONFIG_KIND, RUNTIME_CONFIG_PLURAL, RUNTIME_GROUP } from "./runtime-config.ts";
+import { runtimeConfigSchema } from "./runtime-config-schema.ts";
 import { toYaml } from "./to-yaml.ts";
 
 export interface PrinterColumn {
@@ -169,9 +171,31 @@ export function accessRequestCrd(): CustomResourceDefinition {
   });
 }
 
-/** Every CRD this project ships: the three provider kinds, then ClusterRequest and AccessRequest. */
+/** ProviderRuntimeConfig (issue 19), in this project's own API group. */
+export function runtimeConfigCrd(): CustomResourceDefinition {
+  return buildCrd({
+    group: RUNTIME_GROUP,
+    kind: RUNTIME_CONFIG_KIND,
+    plural: RUNTIME_CONFIG_PLURAL,
+    singular: "providerruntimeconfig",
+    scope: "Cluster",
+    shortNames: ["prc"],
+    // Not in the "openmcp" category: `kubectl get openmcp` lists providers, whose columns it shares.
+    categories: [],
+    schema: runtimeConfigSchema(),
+    printerColumns: [{ name: "Users", type: "integer", jsonPath: ".status.users" }, AGE_COLUMN],
+    selectableFields: [],
+  });
+}
+
+/** The CRDs the operator's `init` installs: the three provider kinds and ProviderRuntimeConfig. */
+export function operatorCrds(): CustomResourceDefinition[] {
+  return [...providerCrds(), runtimeConfigCrd()];
+}
+
+/** Every CRD this project ships: the operator's, then ClusterRequest and AccessRequest. */
 export function allCrds(): CustomResourceDefinition[] {
-  return [...providerCrds(), clusterRequestCrd(), accessRequestCrd()];
+  return [...operatorCrds(), clusterRequestCrd(), accessRequestCrd()];
 }
 
 /** `<group>_<plural>.yaml`, the file name under deploy/crds. */

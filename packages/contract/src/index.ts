@@ -11,3 +11,5 @@ export * from "./validate-provider.ts";
 export * from "./crd-schema.ts";
 export * from "./crds.ts";
 export * from "./provider-cli.ts";
+export * from "./runtime-config.ts";
+export * from "./runtime-config-schema.ts";

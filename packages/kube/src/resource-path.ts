@@ -25,6 +25,7 @@ const PLURALS: Record<string, string> = {
   PlatformService: "platformservices",
   ClusterRequest: "clusterrequests",
   AccessRequest: "accessrequests",
+  ProviderRuntimeConfig: "providerruntimeconfigs",
 };
 
 export interface ObjectRef {

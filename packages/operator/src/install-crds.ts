@@ -1,4 +1,4 @@
-import { FIELD_MANAGER_OPERATOR, providerCrds } from "@openmcp-ts/contract";
+import { FIELD_MANAGER_OPERATOR, operatorCrds } from "@openmcp-ts/contract";
 import { takeOverManagedFields, type KubeClient } from "@openmcp-ts/kube";
 import type { Logger } from "@openmcp-ts/kube";
 
@@ -14,7 +14,7 @@ interface Crd {
  * apply is one atomic request with one field manager), then wait until each is Established.
  */
 export async function installCrds(client: KubeClient, log: Logger, timeoutMs = 60_000): Promise<string[]> {
-  const crds = providerCrds() as unknown as Crd[];
+  const crds = operatorCrds() as unknown as Crd[];
   for (const crd of crds) {
     try {
       // CRDs the reference's `init` created (Update by `openmcp-operator`) become wholly ours, so
