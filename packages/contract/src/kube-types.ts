@@ -1,3 +1,5 @@
+import type { Affinity, EnvFromSource, ResourceRequirements, Toleration } from "./runtime-config.ts";
+
 /**
  * The slice of the Kubernetes API the core reads and writes, as plain structural types.
  * The core must not depend on a client library, so these mirror the upstream shapes by hand;
@@ -102,6 +104,8 @@ export interface Container {
   command?: string[];
   args?: string[];
   env?: EnvVar[];
+  envFrom?: EnvFromSource[];
+  resources?: ResourceRequirements;
   ports?: ContainerPort[];
   volumeMounts?: VolumeMount[];
   securityContext?: SecurityContext;
@@ -117,6 +121,10 @@ export interface PodSpec {
   topologySpreadConstraints?: TopologySpreadConstraint[];
   securityContext?: { runAsNonRoot?: boolean; seccompProfile?: { type: string } } & Record<string, unknown>;
   nodeName?: string;
+  nodeSelector?: Record<string, string>;
+  tolerations?: Toleration[];
+  affinity?: Affinity;
+  priorityClassName?: string;
 }
 
 export interface PodTemplateSpec {

@@ -1,4 +1,4 @@
-import { base32Lower, shake128, type Provider } from "@openmcp-ts/contract";
+import { base32Lower, shake128, type PodSettings, type Provider } from "@openmcp-ts/contract";
 import { canonicalJson } from "./order-keys.ts";
 import { newRenderError } from "./render-error.ts";
 import { resolveRenderSpec } from "./resolve-render-spec.ts";
@@ -7,9 +7,10 @@ import { resolveRenderSpec } from "./resolve-render-spec.ts";
  * A stable hash of what the init Job depends on: image, init command, env, verbosity, volumes,
  * mounts and pull secrets, after defaults (so `initCommand: []` and `[init]` hash alike). Run-only
  * fields (replicas, run command, topology, metrics) are left out, so changing them does not re-run
- * init, unlike the reference, which re-runs it on every generation.
+ * init, unlike the reference, which re-runs it on every generation. The init pod's runtime-config
+ * settings count too, and only when there are any, so a provider without a config keeps its hash.
  */
-export function computeInitHash(provider: Provider): string {
+export function computeInitHash(provider: Provider, initSettings: PodSettings = {}): string {
   if (provider.spec === undefined || provider.spec === null) {
     throw newRenderError("init hash", provider, "provider spec not found");
   }
@@ -22,6 +23,7 @@ export function computeInitHash(provider: Provider): string {
     extraVolumes: spec.extraVolumes,
     extraVolumeMounts: spec.extraVolumeMounts,
     imagePullSecrets: spec.imagePullSecrets,
+    ...(Object.keys(initSettings).length > 0 ? { runtime: initSettings } : {}),
   };
   // 128 bits: collisions are out of the question, and the value is only ever compared, never shown.
   return base32Lower(shake128(canonicalJson(inputs), 16));

@@ -3,6 +3,12 @@ export { RenderError, type RenderErrorOptions } from "./render-error.ts";
 export { renderInitObjects, type InitObjects } from "./render-init-objects.ts";
 export { renderRunObjects, type RunObjects } from "./render-run-objects.ts";
 export { computeInitHash } from "./compute-init-hash.ts";
+export {
+  resolvePodSettings,
+  type PodPhase,
+  type RuntimeConfigLayer,
+  type RuntimeConfigLayers,
+} from "./resolve-pod-settings.ts";
 export { renderedObjectsInOrder, type RenderedObject } from "./rendered-objects-in-order.ts";
 export {
   controllerLabels,

@@ -1,3 +1,5 @@
+import type { RuntimeConfigLayers } from "./resolve-pod-settings.ts";
+
 /** What the renderer needs to know besides the provider itself. */
 export interface RenderContext {
   /** `--environment` of the operator, handed on to every provider. */
@@ -12,4 +14,6 @@ export interface RenderContext {
   providerClusterRole?: string;
   /** Pod retries of one init Job before it fails (the reference's 4). The operator retries failed Jobs itself, with backoff. */
   initJobBackoffLimit?: number;
+  /** The ProviderRuntimeConfigs that apply (issue 19); absent or empty: the pods render as without them. */
+  runtimeConfigs?: RuntimeConfigLayers;
 }

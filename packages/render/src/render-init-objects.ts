@@ -13,10 +13,12 @@ import {
   type RoleBinding,
   type ServiceAccount,
 } from "@openmcp-ts/contract";
+import { applyPodSettings } from "./apply-pod-settings.ts";
 import { computeInitHash } from "./compute-init-hash.ts";
 import { initLabels } from "./provider-labels.ts";
 import { renderInitArgs } from "./render-args.ts";
 import type { RenderContext } from "./render-context.ts";
+import { resolvePodSettings } from "./resolve-pod-settings.ts";
 import {
   objectMeta,
   podSecurityContext,
@@ -44,7 +46,8 @@ export interface InitObjects {
 export function renderInitObjects(provider: Provider, ctx: RenderContext): InitObjects {
   const input = prepareRenderInput(provider, ctx, "Job");
   const { names } = input;
-  const initHash = computeInitHash(provider);
+  const settings = resolvePodSettings(ctx.runtimeConfigs, "init");
+  const initHash = computeInitHash(provider, settings);
   const { serviceAccount, clusterRoleBinding } = providerIdentity(
     input,
     { serviceAccount: names.init, clusterRoleBinding: names.initClusterRoleBinding },
@@ -101,5 +104,6 @@ export function renderInitObjects(provider: Provider, ctx: RenderContext): InitO
     },
   };
 
+  applyPodSettings(job.spec.template, serviceAccount, settings);
   return { serviceAccount, clusterRoleBinding, role, roleBinding, job, initHash };
 }

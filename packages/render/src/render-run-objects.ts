@@ -13,10 +13,12 @@ import {
   type Volume,
   type VolumeMount,
 } from "@openmcp-ts/contract";
+import { applyPodSettings } from "./apply-pod-settings.ts";
 import { controllerLabels } from "./provider-labels.ts";
 import { renderRunArgs } from "./render-args.ts";
 import type { RenderContext } from "./render-context.ts";
 import { newRenderError } from "./render-error.ts";
+import { resolvePodSettings } from "./resolve-pod-settings.ts";
 import {
   objectMeta,
   podSecurityContext,
@@ -124,6 +126,7 @@ export function renderRunObjects(provider: Provider, ctx: RenderContext): RunObj
     },
   };
 
+  applyPodSettings(deployment.spec.template, serviceAccount, resolvePodSettings(ctx.runtimeConfigs, "run"));
   const run: RunObjects = { serviceAccount, clusterRoleBinding, deployment };
   if (metrics.enabled) {
     run.metricsService = {

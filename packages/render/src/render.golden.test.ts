@@ -16,6 +16,7 @@ import {
   LANDSCAPER_CTX,
   landscaperProvider,
   REFERENCE_SCENARIOS,
+  RUNTIME_CONFIG_CTX,
   TEST_CTX,
 } from "./testdata/providers.ts";
 
@@ -61,6 +62,7 @@ const cases: { name: string; provider: Provider; ctx: RenderContext }[] = [
     },
     ctx: { ...LANDSCAPER_CTX, webhookSecretPresent: false },
   },
+  { name: "runtime-config", provider: REFERENCE_SCENARIOS[1]!.provider, ctx: RUNTIME_CONFIG_CTX },
 ];
 
 void describe("golden files", () => {

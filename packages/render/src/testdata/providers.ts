@@ -156,3 +156,43 @@ export const EVERY_FIELD_CTX: RenderContext = {
   securityContext: "restricted",
   providerClusterRole: "openmcp:provider",
 };
+
+/** A ProviderRuntimeConfig with every setting, referenced, over a default one (issue 19). */
+export const RUNTIME_CONFIG_CTX: RenderContext = {
+  ...TEST_CTX,
+  runtimeConfigs: {
+    referenced: {
+      name: "system-pods",
+      spec: {
+        common: {
+          nodeSelector: { "node-role.kubernetes.io/system": "" },
+          tolerations: [{ key: "dedicated", operator: "Equal", value: "system", effect: "NoSchedule" }],
+          priorityClassName: "system-cluster-critical",
+          podMetadata: { labels: { team: "platform" } },
+          serviceAccountMetadata: { annotations: { "eks.amazonaws.com/role-arn": "arn:aws:iam::1:role/p" } },
+          env: [{ name: "TOKEN", valueFrom: { secretKeyRef: { name: "creds", key: "token" } } }],
+          envFrom: [{ configMapRef: { name: "settings" }, prefix: "CFG_" }],
+          podSecurityContext: { runAsUser: 65532, fsGroup: 65532 },
+        },
+        init: { resources: { requests: { cpu: "50m", memory: "32Mi" }, limits: { memory: "64Mi" } } },
+        run: {
+          resources: { requests: { cpu: "100m", memory: "64Mi" }, limits: { memory: "256Mi" } },
+          affinity: {
+            podAntiAffinity: {
+              preferredDuringSchedulingIgnoredDuringExecution: [
+                {
+                  weight: 100,
+                  podAffinityTerm: {
+                    topologyKey: "kubernetes.io/hostname",
+                    labelSelector: { matchLabels: { "app.kubernetes.io/instance": "service-provider-test-02" } },
+                  },
+                },
+              ],
+            },
+          },
+        },
+      },
+    },
+    fallback: { name: "default", spec: { common: { podMetadata: { annotations: { "cost-center": "c1" } } } } },
+  },
+};
