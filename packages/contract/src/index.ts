@@ -13,3 +13,4 @@ export * from "./crds.ts";
 export * from "./provider-cli.ts";
 export * from "./runtime-config.ts";
 export * from "./runtime-config-schema.ts";
+export * from "./quantity.ts";

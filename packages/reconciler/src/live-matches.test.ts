@@ -25,3 +25,19 @@ describe("liveMatches", () => {
   for (const [name, desired, live, want] of cases)
     it(name, () => assert.equal(liveMatches(desired, live), want));
 });
+
+void describe("liveMatches: container resources", () => {
+  const desired = { resources: { requests: { cpu: "0.5", memory: 1000 }, limits: { memory: "1024Mi" } } };
+  void it("counts the API server's canonical quantities as equal", () => {
+    const live = { resources: { requests: { cpu: "500m", memory: "1k" }, limits: { memory: "1Gi" } } };
+    assert.equal(liveMatches(desired, live), true);
+  });
+  void it("sees a changed or an added quantity", () => {
+    const changed = { resources: { requests: { cpu: "600m", memory: "1k" }, limits: { memory: "1Gi" } } };
+    assert.equal(liveMatches(desired, changed), false);
+    const added = {
+      resources: { requests: { cpu: "500m", memory: "1k" }, limits: { memory: "1Gi", cpu: "1" } },
+    };
+    assert.equal(liveMatches(desired, added), false);
+  });
+});

@@ -1,3 +1,8 @@
+import { quantitiesEqual } from "@openmcp-ts/contract";
+
+/** Container resource maps, whose quantities the API server rewrites into canonical form. */
+const QUANTITY_MAPS = new Set(["limits", "requests"]);
+
 /**
  * Whether a live object already carries everything we would apply: every field we set is present
  * with the same value (the server may add defaults), and the hash of the last applied
@@ -17,7 +22,22 @@ export function liveMatches(desired: unknown, live: unknown): boolean {
   }
   if (Array.isArray(live)) return false;
   const l = live as Record<string, unknown>;
-  return Object.entries(desired as Record<string, unknown>).every(
-    ([k, v]) => v === undefined || liveMatches(v, l[k]),
+  return Object.entries(desired as Record<string, unknown>).every(([k, v]) =>
+    v === undefined ? true : QUANTITY_MAPS.has(k) ? quantitiesMatch(v, l[k]) : liveMatches(v, l[k]),
+  );
+}
+
+function quantitiesMatch(desired: unknown, live: unknown): boolean {
+  if (desired === null || typeof desired !== "object" || live === null || typeof live !== "object")
+    return liveMatches(desired, live);
+  const l = live as Record<string, unknown>;
+  const entries = Object.entries(desired as Record<string, unknown>);
+  return (
+    entries.length === Object.keys(l).length &&
+    entries.every(([k, v]) => {
+      const w = l[k];
+      const isQuantity = (x: unknown) => typeof x === "string" || typeof x === "number";
+      return isQuantity(v) && isQuantity(w) ? quantitiesEqual(v as string, w as string) : liveMatches(v, w);
+    })
   );
 }
