@@ -107,6 +107,8 @@ export const REASONS = {
   UninstallFailed: "UninstallFailed",
   Uninstalling: "Uninstalling",
   InvalidSpec: "InvalidSpec",
+  /** The ProviderRuntimeConfig a provider names (or the operator's default) does not exist. */
+  RuntimeConfigNotFound: "RuntimeConfigNotFound",
 } as const;
 export type Reason = (typeof REASONS)[keyof typeof REASONS];
 

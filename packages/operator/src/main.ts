@@ -51,6 +51,8 @@ Flags (run):
   --image-resolve-interval SECONDS   with --resolve-image-digests: resolve again this often, so a moved tag
                                      is rolled out (default 0: only on a spec change or the reconcile annotation)
   --registry-ca-file PATH            extra CA certificates (PEM) trusted for registries
+  --default-runtime-config NAME      ProviderRuntimeConfig for providers without the annotation
+                                     openmcp.cloud/runtime-config (default none)
 Environment:
   POD_NAMESPACE                      required for run: the system namespace all provider workloads go to
 
@@ -83,6 +85,7 @@ function parse(argv: string[]) {
       "resolve-image-digests": { type: "boolean", default: false },
       "image-resolve-interval": { type: "string", default: "0" },
       "registry-ca-file": { type: "string" },
+      "default-runtime-config": { type: "string" },
       help: { type: "boolean", short: "h", default: false },
     },
   });
@@ -212,6 +215,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
               },
             }
           : {}),
+        ...(values["default-runtime-config"] ? { defaultRuntimeConfig: values["default-runtime-config"] } : {}),
         takeOverFieldManagers: values["take-over-field-managers"]
           .split(",")
           .map((m) => m.trim())

@@ -13,6 +13,7 @@ import {
   LABEL_NAME,
   MANAGED_BY_VALUE,
   PROVIDER_KINDS,
+  REASONS,
   nameHash,
   providerObjectNames,
   validateProvider,
@@ -51,6 +52,7 @@ import {
 } from "@openmcp-ts/kube";
 import type { Logger } from "@openmcp-ts/kube";
 import { ImageDigests } from "./image-digests.ts";
+import { RuntimeConfigs } from "./runtime-configs.ts";
 import type { OperatorMetrics } from "./metrics.ts";
 
 export interface ProviderControllerOptions {
@@ -79,6 +81,8 @@ export interface ProviderControllerOptions {
    * (issue 20); absent: deploy the tag as given, as the reference does.
    */
   imageDigests?: { intervalMs: number; registryCa?: string | undefined } | undefined;
+  /** `--default-runtime-config`: the ProviderRuntimeConfig of providers without the annotation (issue 19). */
+  defaultRuntimeConfig?: string | undefined;
 }
 
 const ANNOTATION_APPLIED_HASH = "openmcp.cloud/applied-hash";
@@ -164,6 +168,7 @@ export class ProviderController {
   private readonly prunedStatus = new Map<ProviderKind, Set<OwnStatusField>>();
   private active = false;
   private readonly digests: ImageDigests | undefined;
+  private readonly runtimeConfigs: RuntimeConfigs;
 
   private readonly client: KubeClient;
   private readonly log: Logger;
@@ -178,6 +183,12 @@ export class ProviderController {
     this.digests = options.imageDigests
       ? new ImageDigests(client, log, { namespace: options.namespace, ...options.imageDigests })
       : undefined;
+    this.runtimeConfigs = new RuntimeConfigs(client, log, {
+      defaultName: options.defaultRuntimeConfig,
+      listProviders: () =>
+        [...this.providers].flatMap(([kind, informer]) => informer.list().map((provider) => ({ kind, provider }))),
+      enqueueProvider: (kind, name) => this.enqueue(kind, name),
+    });
     metrics.registry.onCollect(() => {
       for (const [kind, q] of this.queues) metrics.queueDepth.set({ kind }, q.depth());
     });
@@ -192,7 +203,10 @@ export class ProviderController {
         this.client,
         { apiVersion: API_VERSION, kind },
         {
-          onEvent: (_type, obj) => this.enqueue(kind, obj.metadata.name!),
+          onEvent: (type, obj) => {
+            this.runtimeConfigs.providerChanged(kind, type === "deleted" ? undefined : obj, obj.metadata.name!);
+            this.enqueue(kind, obj.metadata.name!);
+          },
           onError: onError(kind),
         },
       );
@@ -235,9 +249,10 @@ export class ProviderController {
         onError: onError("Secret"),
       },
     );
-    await Promise.all(
-      [...this.providers.values(), ...this.owned.values(), this.webhookSecrets].map((i) => i.start()),
-    );
+    await Promise.all([
+      ...[...this.providers.values(), ...this.owned.values(), this.webhookSecrets].map((i) => i.start()),
+      this.runtimeConfigs.start(),
+    ]);
   }
 
   /** Begins reconciling (as leader); every known provider is queued once. */
@@ -259,11 +274,13 @@ export class ProviderController {
       this.queues.set(kind, queue);
       for (const p of this.providers.get(kind)!.list()) queue.add(p.metadata.name!);
     }
+    this.runtimeConfigs.startWorkers();
   }
 
   /** Stops reconciling (leadership lost or shutdown); informers keep running until stop(). */
   stopWorkers(): void {
     this.active = false;
+    this.runtimeConfigs.stopWorkers();
     for (const q of this.queues.values()) q.stop();
     this.queues.clear();
   }
@@ -277,11 +294,13 @@ export class ProviderController {
         ...(this.webhookSecrets ? [this.webhookSecrets] : []),
       ].map((i) => i.stop()),
     );
+    await this.runtimeConfigs.stop();
   }
 
   /** Resolves when no reconcile is queued or running (for tests and benchmarks). */
   async idle(): Promise<void> {
     await Promise.all([...this.queues.values()].map((q) => q.idle()));
+    await this.runtimeConfigs.idle();
   }
 
   /**
@@ -391,8 +410,15 @@ export class ProviderController {
       resolution && resolution.image !== resolution.tag
         ? { ...provider, spec: { ...provider.spec, image: resolution.image } }
         : provider;
-    if (problems.length === 0 && !provider.metadata.deletionTimestamp) {
+    const runtime =
+      problems.length === 0 && !provider.metadata.deletionTimestamp
+        ? this.runtimeConfigs.layersFor(provider)
+        : undefined;
+    if (runtime !== undefined && "missing" in runtime) {
+      renderProblem = { message: runtime.missing, reason: REASONS.RuntimeConfigNotFound };
+    } else if (runtime !== undefined) {
       const ctx: RenderContext = {
+        runtimeConfigs: runtime.layers,
         environment: this.options.environment,
         namespace: this.options.namespace,
         webhookSecretPresent:
@@ -409,7 +435,7 @@ export class ProviderController {
         desired = { init: renderInitObjects(rendered, ctx), run: renderRunObjects(rendered, ctx) };
       } catch (err) {
         if (!(err instanceof RenderError)) throw err;
-        renderProblem = { message: err.message, reason: "InitJobCreationFailed" };
+        renderProblem = { message: err.message, reason: REASONS.InvalidSpec };
       }
     }
     const plan = planReconcile({

@@ -10,6 +10,8 @@ export interface SpecProblemSummary {
   envClash: boolean;
   /** A render error, which may depend on cluster state rather than on the spec alone. */
   renderError: boolean;
+  /** The condition reason of a render failure (e.g. RuntimeConfigNotFound); absent: InvalidSpec. */
+  reason?: string;
 }
 
 const ENV_NAME_PATH = /^spec\.env\[\d+\]\.name$/;
@@ -32,6 +34,7 @@ export function describeSpecProblems(
       message: problems.message,
       envClash: problems.message.includes(ENV_CLASH_TEXT),
       renderError: true,
+      reason: problems.reason,
     };
   }
   if (problems.length === 0) return undefined;

@@ -114,14 +114,15 @@ function invalidSpecDraft(
   problems: SpecProblemSummary,
 ): StatusDraft {
   const { message } = problems;
+  const reason = problems.reason ?? REASONS.InvalidSpec;
   const status: ProviderStatus | undefined = provider.status;
   return {
     // The reference reports an env clash as a failure to create the init Job (acceptance scenario 15).
     initialized: problems.envClash
       ? { status: "False", reason: REASONS.InitJobCreationFailed, message }
-      : { status: "False", reason: REASONS.InvalidSpec, message },
-    ready: problems.envClash ? PENDING : { status: "False", reason: REASONS.InvalidSpec, message },
-    stalled: { reason: REASONS.InvalidSpec, message },
+      : { status: "False", reason, message },
+    ready: problems.envClash ? PENDING : { status: "False", reason, message },
+    stalled: { reason, message },
     initializedImage: status?.initializedImage,
     runningImage: observed.deployment === undefined ? undefined : status?.runningImage,
     initAttempts: recordedInitAttempts(provider),
