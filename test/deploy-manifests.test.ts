@@ -12,7 +12,7 @@ import {
   API_VERSION,
   FINALIZER,
   crdFileName,
-  providerCrds,
+  operatorCrds,
   providerObjectNames,
   type Provider,
 } from "@openmcp-ts/contract";
@@ -118,6 +118,18 @@ const NEEDED: Access[] = [
       name: `${resource}.openmcp.cloud`,
     })),
   ]),
+  ...["list", "watch", "patch"].map((verb) => ({
+    verb,
+    group: "deployer.openmcp-ts.dev",
+    resource: "providerruntimeconfigs",
+  })),
+  { verb: "patch", group: "deployer.openmcp-ts.dev", resource: "providerruntimeconfigs", subresource: "status" },
+  ...["get", "create", "patch"].map((verb) => ({
+    verb,
+    group: "apiextensions.k8s.io",
+    resource: "customresourcedefinitions",
+    name: "providerruntimeconfigs.deployer.openmcp-ts.dev",
+  })),
   ...["list", "watch", "create", "patch", "delete"].map((verb) => ({
     verb,
     group: RBAC,
@@ -235,18 +247,18 @@ describe("deploy/operator manifests", () => {
     await cp?.stop();
   });
 
-  it("installs exactly the provider CRDs that `init` installs", () => {
+  it("installs exactly the CRDs that `init` installs", () => {
     const crds = objects.filter((o) => o.kind === "CustomResourceDefinition");
     assert.deepEqual(
       crds.map((c) => c.metadata.name).sort(),
-      providerCrds()
+      operatorCrds()
         .map((c) => c.metadata.name)
         .sort(),
     );
     const listed = (
       parseYaml(join(ROOT, "deploy", "crds", "kustomization.yml"))[0] as { resources: string[] }
     ).resources;
-    assert.deepEqual([...listed].sort(), providerCrds().map(crdFileName).sort());
+    assert.deepEqual([...listed].sort(), operatorCrds().map(crdFileName).sort());
   });
 
   it("reads them as kubectl kustomize does", async (t) => {
@@ -440,7 +452,7 @@ describe("deploy/operator manifests", () => {
       );
       assert.deepEqual(
         installed.sort(),
-        providerCrds()
+        operatorCrds()
           .map((c) => c.metadata.name)
           .sort(),
       );
