@@ -86,11 +86,16 @@ function refName(ref: string): string {
 }
 
 /** One schema with every reference inlined; `description` of the referring property wins. */
-export function toStructural(doc: OpenApiDocument, schema: OpenApiSchema, seen: string[] = []): OpenApiSchema {
+export function toStructural(
+  doc: OpenApiDocument,
+  schema: OpenApiSchema,
+  seen: string[] = [],
+): OpenApiSchema {
   const ref = schema.$ref ?? (schema.allOf?.length === 1 ? schema.allOf[0]!.$ref : undefined);
   if (ref !== undefined) {
     const name = refName(ref);
-    if (seen.includes(name)) throw new Error(`cannot inline ${name}: it refers to itself (${seen.join(" → ")})`);
+    if (seen.includes(name))
+      throw new Error(`cannot inline ${name}: it refers to itself (${seen.join(" → ")})`);
     if (name === QUANTITY) return intOrString(schema.description, QUANTITY_PATTERN);
     if (name === INT_OR_STRING) return intOrString(schema.description);
     const target = doc.components.schemas[name];

@@ -123,7 +123,12 @@ const NEEDED: Access[] = [
     group: "deployer.openmcp-ts.dev",
     resource: "providerruntimeconfigs",
   })),
-  { verb: "patch", group: "deployer.openmcp-ts.dev", resource: "providerruntimeconfigs", subresource: "status" },
+  {
+    verb: "patch",
+    group: "deployer.openmcp-ts.dev",
+    resource: "providerruntimeconfigs",
+    subresource: "status",
+  },
   ...["get", "create", "patch"].map((verb) => ({
     verb,
     group: "apiextensions.k8s.io",

@@ -49,7 +49,12 @@ describe("ProviderRuntimeConfig (full control plane)", () => {
       metadata: {
         name: SYSTEM_NODE,
         annotations: { "kwok.x-k8s.io/node": "fake", "node.alpha.kubernetes.io/ttl": "0" },
-        labels: { type: "kwok", pool: "system", "kubernetes.io/hostname": SYSTEM_NODE, "kubernetes.io/os": "linux" },
+        labels: {
+          type: "kwok",
+          pool: "system",
+          "kubernetes.io/hostname": SYSTEM_NODE,
+          "kubernetes.io/os": "linux",
+        },
       },
       spec: { taints: [TAINT] },
     });
@@ -79,7 +84,11 @@ describe("ProviderRuntimeConfig (full control plane)", () => {
       { force: true },
     );
   const getConfig = (name: string) =>
-    h.client.find<ProviderRuntimeConfig>({ apiVersion: RUNTIME_API_VERSION, kind: RUNTIME_CONFIG_KIND, name });
+    h.client.find<ProviderRuntimeConfig>({
+      apiVersion: RUNTIME_API_VERSION,
+      kind: RUNTIME_CONFIG_KIND,
+      name,
+    });
   const applyProvider = (name: string, config: string | undefined) => {
     const p = testProvider("ServiceProvider", name);
     p.metadata.annotations = config === undefined ? {} : { [ANNOTATION_RUNTIME_CONFIG]: config };
@@ -89,11 +98,17 @@ describe("ProviderRuntimeConfig (full control plane)", () => {
   const untilReady = (name: string) =>
     eventually(`${name} Ready`, async () => {
       const p = await getProvider(name);
-      return p?.status?.phase === "Ready" && condition(p, "Ready")?.observedGeneration === p.metadata.generation
+      return p?.status?.phase === "Ready" &&
+        condition(p, "Ready")?.observedGeneration === p.metadata.generation
         ? p
         : undefined;
     });
-  const ns = (kind: string, name: string, apiVersion: string) => ({ apiVersion, kind, name, namespace: h.namespace });
+  const ns = (kind: string, name: string, apiVersion: string) => ({
+    apiVersion,
+    kind,
+    name,
+    namespace: h.namespace,
+  });
   const job = (p: string) => h.client.find<Job>(ns("Job", `sp-${p}-init`, "batch/v1"));
   const deployment = (p: string) => h.client.find<Deployment>(ns("Deployment", `sp-${p}`, "apps/v1"));
   const podsOf = async (p: string) =>
@@ -106,7 +121,12 @@ describe("ProviderRuntimeConfig (full control plane)", () => {
 
   it("puts each setting into the init Job and the run Deployment, and the scheduler places them on the tainted node", async () => {
     await h.client.apply(
-      { apiVersion: "v1", kind: "Secret", metadata: { name: "creds", namespace: h.namespace }, stringData: { token: "t" } },
+      {
+        apiVersion: "v1",
+        kind: "Secret",
+        metadata: { name: "creds", namespace: h.namespace },
+        stringData: { token: "t" },
+      },
       "e2e",
     );
     await applyConfig("full", {
@@ -115,7 +135,9 @@ describe("ProviderRuntimeConfig (full control plane)", () => {
         affinity: {
           nodeAffinity: {
             requiredDuringSchedulingIgnoredDuringExecution: {
-              nodeSelectorTerms: [{ matchExpressions: [{ key: "pool", operator: "In", values: ["system"] }] }],
+              nodeSelectorTerms: [
+                { matchExpressions: [{ key: "pool", operator: "In", values: ["system"] }] },
+              ],
             },
           },
         },
@@ -133,9 +155,17 @@ describe("ProviderRuntimeConfig (full control plane)", () => {
     await untilReady("shaped");
 
     const templates = [
-      ["init", (await job("shaped"))!.spec.template, { requests: { cpu: "50m", memory: "32Mi" }, limits: { memory: "64Mi" } }],
+      [
+        "init",
+        (await job("shaped"))!.spec.template,
+        { requests: { cpu: "50m", memory: "32Mi" }, limits: { memory: "64Mi" } },
+      ],
       // The API server stores quantities canonically: 0.1 → 100m.
-      ["run", (await deployment("shaped"))!.spec.template, { requests: { cpu: "100m", memory: "64Mi" }, limits: { memory: "128Mi" } }],
+      [
+        "run",
+        (await deployment("shaped"))!.spec.template,
+        { requests: { cpu: "100m", memory: "64Mi" }, limits: { memory: "128Mi" } },
+      ],
     ] as const;
     for (const [phase, template, resources] of templates) {
       const pod = template.spec;
@@ -176,7 +206,9 @@ describe("ProviderRuntimeConfig (full control plane)", () => {
       return ready?.status === "False" && /Unschedulable/.test(ready.message) ? ready : undefined;
     });
     assert.match(stuck.message, /untolerated taint|didn't match Pod's node affinity\/selector/);
-    const pods = (await podsOf("untolerated")).filter((p) => p.metadata.labels?.["app.kubernetes.io/component"] === "controller");
+    const pods = (await podsOf("untolerated")).filter(
+      (p) => p.metadata.labels?.["app.kubernetes.io/component"] === "controller",
+    );
     assert.ok(pods.length > 0 && pods.every((p) => p.status?.phase === "Pending" && !p.spec?.nodeName));
 
     // With the toleration added to the config, the same provider schedules and becomes Ready.
@@ -218,7 +250,10 @@ describe("ProviderRuntimeConfig (full control plane)", () => {
       const j = await job("user-a");
       return j && j.metadata.uid !== before.userJob.metadata.uid ? j : undefined;
     });
-    assert.notEqual(rerun.metadata.annotations?.[ANNOTATION_INIT_HASH], before.userJob.metadata.annotations?.[ANNOTATION_INIT_HASH]);
+    assert.notEqual(
+      rerun.metadata.annotations?.[ANNOTATION_INIT_HASH],
+      before.userJob.metadata.annotations?.[ANNOTATION_INIT_HASH],
+    );
     assert.equal(rerun.spec.template.metadata?.labels?.init, "v2");
     await untilReady("user-a");
   });
@@ -229,14 +264,19 @@ describe("ProviderRuntimeConfig (full control plane)", () => {
       const ready = condition(await getProvider("waits"), "Ready");
       return ready?.reason === "RuntimeConfigNotFound" ? ready : undefined;
     });
-    assert.match(missing.message, /ProviderRuntimeConfig "later" \(annotation openmcp\.cloud\/runtime-config\) does not exist/);
+    assert.match(
+      missing.message,
+      /ProviderRuntimeConfig "later" \(annotation openmcp\.cloud\/runtime-config\) does not exist/,
+    );
     assert.equal(await job("waits"), undefined);
 
     // A running provider switched to a missing config keeps its Deployment as it is.
     const running = (await deployment("bystander"))!;
     await applyProvider("bystander", "later");
     await eventually("bystander reports the missing config", async () =>
-      condition(await getProvider("bystander"), "Ready")?.reason === "RuntimeConfigNotFound" ? true : undefined,
+      condition(await getProvider("bystander"), "Ready")?.reason === "RuntimeConfigNotFound"
+        ? true
+        : undefined,
     );
     await h.operator.controller.idle();
     assert.equal((await deployment("bystander"))?.metadata.generation, running.metadata.generation);
@@ -252,7 +292,9 @@ describe("ProviderRuntimeConfig (full control plane)", () => {
     await untilReady("holder");
     const held = await eventually("the in-use finalizer and status", async () => {
       const c = await getConfig("doomed");
-      return c?.metadata.finalizers?.includes(FINALIZER_RUNTIME_CONFIG_IN_USE) && c.status?.users === 1 ? c : undefined;
+      return c?.metadata.finalizers?.includes(FINALIZER_RUNTIME_CONFIG_IN_USE) && c.status?.users === 1
+        ? c
+        : undefined;
     });
     assert.deepEqual(held.status?.usedBy, ["ServiceProvider/holder"]);
 
@@ -264,7 +306,9 @@ describe("ProviderRuntimeConfig (full control plane)", () => {
     assert.equal(condition(await getProvider("holder"), "Ready")?.status, "True");
 
     await applyProvider("holder", undefined);
-    await eventually("the config gone once unused", async () => ((await getConfig("doomed")) === undefined ? true : undefined));
+    await eventually("the config gone once unused", async () =>
+      (await getConfig("doomed")) === undefined ? true : undefined,
+    );
     await untilReady("holder");
     assert.equal((await deployment("holder"))?.spec.template.spec.priorityClassName, undefined);
   });

@@ -89,6 +89,7 @@ void describe("deploy/crds", () => {
       "openmcp.cloud_clusterproviders.yaml",
       "openmcp.cloud_serviceproviders.yaml",
       "openmcp.cloud_platformservices.yaml",
+      "deployer.openmcp-ts.dev_providerruntimeconfigs.yaml",
       "clusters.openmcp.cloud_clusterrequests.yaml",
       "clusters.openmcp.cloud_accessrequests.yaml",
     ]);

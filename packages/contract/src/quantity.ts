@@ -19,7 +19,10 @@ export function quantityNanos(value: string | number): bigint | undefined {
   else if (suffix in DECIMAL) exponent += DECIMAL[suffix]!;
   else exponent += Number(suffix.slice(1));
   // Rounded up, as the API server rounds quantities finer than its precision.
-  n = exponent >= 0 ? n * 10n ** BigInt(exponent) : (n + 10n ** BigInt(-exponent) - 1n) / 10n ** BigInt(-exponent);
+  n =
+    exponent >= 0
+      ? n * 10n ** BigInt(exponent)
+      : (n + 10n ** BigInt(-exponent) - 1n) / 10n ** BigInt(-exponent);
   return sign === "-" ? -n : n;
 }
 

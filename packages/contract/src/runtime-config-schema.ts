@@ -11,14 +11,19 @@ import { DNS1123_SUBDOMAIN_MAX_LENGTH, DNS1123_SUBDOMAIN_PATTERN } from "./kube-
 import { MAX_RUNTIME_ENV, MAX_RUNTIME_MAP_ENTRIES } from "./runtime-config.ts";
 import { UPSTREAM_POD_SCHEMAS } from "./upstream-pod-schemas.ts";
 
-const LABEL_KEY = "^([a-z0-9]([-a-z0-9]*[a-z0-9])?([.][a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$";
+const LABEL_KEY =
+  "^([a-z0-9]([-a-z0-9]*[a-z0-9])?([.][a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$";
 const LABEL_VALUE = "^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$";
 /** A qualified name: an optional DNS prefix of up to 253 characters, a name of up to 63. */
 const KEY_MAX_LENGTH = 253 + 1 + 63;
 const MAX_RESOURCE_NAMES = 16;
 const MAX_QUANTITY_LENGTH = 64;
 
-function extend(schema: JsonSchemaProps, extra: Partial<JsonSchemaProps>, description?: string): JsonSchemaProps {
+function extend(
+  schema: JsonSchemaProps,
+  extra: Partial<JsonSchemaProps>,
+  description?: string,
+): JsonSchemaProps {
   const rules = [...(schema["x-kubernetes-validations"] ?? []), ...(extra["x-kubernetes-validations"] ?? [])];
   return {
     ...schema,
@@ -32,7 +37,10 @@ function stringMap(description: string, rules: ValidationRule[], valueMaxLength?
   return {
     description,
     type: "object",
-    additionalProperties: { type: "string", ...(valueMaxLength === undefined ? {} : { maxLength: valueMaxLength }) },
+    additionalProperties: {
+      type: "string",
+      ...(valueMaxLength === undefined ? {} : { maxLength: valueMaxLength }),
+    },
     maxProperties: MAX_RUNTIME_MAP_ENTRIES,
     "x-kubernetes-validations": rules,
   };
@@ -45,7 +53,8 @@ const labelKeys = (what: string): ValidationRule => ({
 
 const labelValues: ValidationRule = {
   rule: `self.all(k, self[k].matches('${LABEL_VALUE}'))`,
-  message: "every label value must be empty or up to 63 alphanumerics, '-', '_' or '.', beginning and ending alphanumeric",
+  message:
+    "every label value must be empty or up to 63 alphanumerics, '-', '_' or '.', beginning and ending alphanumeric",
 };
 
 function metadataOverlay(what: string): JsonSchemaProps {
@@ -85,7 +94,8 @@ function resources(): JsonSchemaProps {
 
 function tolerations(): JsonSchemaProps {
   return {
-    description: "Tolerations of the provider pods (core/v1 Toleration), e.g. to run on tainted system nodes.",
+    description:
+      "Tolerations of the provider pods (core/v1 Toleration), e.g. to run on tainted system nodes.",
     type: "array",
     maxItems: MAX_RUNTIME_MAP_ENTRIES,
     "x-kubernetes-list-type": "atomic",
@@ -184,10 +194,11 @@ export function podSettingsSchema(phase: string): JsonSchemaProps {
     type: "object",
     properties: {
       resources: resources(),
-      nodeSelector: stringMap("Node labels the provider pods must run on (pod spec nodeSelector).", [
-        labelKeys("nodeSelector"),
-        labelValues,
-      ], 63),
+      nodeSelector: stringMap(
+        "Node labels the provider pods must run on (pod spec nodeSelector).",
+        [labelKeys("nodeSelector"), labelValues],
+        63,
+      ),
       tolerations: tolerations(),
       affinity: extend(
         UPSTREAM_POD_SCHEMAS.Affinity,
@@ -221,7 +232,10 @@ export function runtimeConfigSchema(): JsonSchemaProps {
         description: "APIVersion defines the versioned schema of this representation of an object.",
         type: "string",
       },
-      kind: { description: "Kind is a string value representing the REST resource this object represents.", type: "string" },
+      kind: {
+        description: "Kind is a string value representing the REST resource this object represents.",
+        type: "string",
+      },
       metadata: { type: "object" },
       spec: {
         description: "Pod settings for both phases (common) and for each one (init, run).",

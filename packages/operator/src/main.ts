@@ -215,7 +215,9 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
               },
             }
           : {}),
-        ...(values["default-runtime-config"] ? { defaultRuntimeConfig: values["default-runtime-config"] } : {}),
+        ...(values["default-runtime-config"]
+          ? { defaultRuntimeConfig: values["default-runtime-config"] }
+          : {}),
         takeOverFieldManagers: values["take-over-field-managers"]
           .split(",")
           .map((m) => m.trim())

@@ -186,7 +186,9 @@ export class ProviderController {
     this.runtimeConfigs = new RuntimeConfigs(client, log, {
       defaultName: options.defaultRuntimeConfig,
       listProviders: () =>
-        [...this.providers].flatMap(([kind, informer]) => informer.list().map((provider) => ({ kind, provider }))),
+        [...this.providers].flatMap(([kind, informer]) =>
+          informer.list().map((provider) => ({ kind, provider })),
+        ),
       enqueueProvider: (kind, name) => this.enqueue(kind, name),
     });
     metrics.registry.onCollect(() => {
@@ -204,7 +206,11 @@ export class ProviderController {
         { apiVersion: API_VERSION, kind },
         {
           onEvent: (type, obj) => {
-            this.runtimeConfigs.providerChanged(kind, type === "deleted" ? undefined : obj, obj.metadata.name!);
+            this.runtimeConfigs.providerChanged(
+              kind,
+              type === "deleted" ? undefined : obj,
+              obj.metadata.name!,
+            );
             this.enqueue(kind, obj.metadata.name!);
           },
           onError: onError(kind),

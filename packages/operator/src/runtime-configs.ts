@@ -8,7 +8,14 @@ import {
   type ProviderRuntimeConfig,
 } from "@openmcp-ts/contract";
 import type { RuntimeConfigLayer, RuntimeConfigLayers } from "@openmcp-ts/render";
-import { ApiError, Informer, WorkQueue, type CachedObject, type KubeClient, type Logger } from "@openmcp-ts/kube";
+import {
+  ApiError,
+  Informer,
+  WorkQueue,
+  type CachedObject,
+  type KubeClient,
+  type Logger,
+} from "@openmcp-ts/kube";
 
 type Config = CachedObject & ProviderRuntimeConfig;
 type ProviderRef = { kind: ProviderKind; name: string };
@@ -60,7 +67,8 @@ export class RuntimeConfigs {
         onEvent: (_type, config) => this.onConfigEvent(config.metadata.name!),
         onError: (err) => {
           if (err instanceof ApiError && err.code === 404) {
-            if (!this.crdMissing) this.log.info("the ProviderRuntimeConfig CRD is not installed: no runtime configs");
+            if (!this.crdMissing)
+              this.log.info("the ProviderRuntimeConfig CRD is not installed: no runtime configs");
             this.crdMissing = true;
             notFound?.();
             return;
@@ -146,7 +154,9 @@ export class RuntimeConfigs {
   }
 
   private absence(): string {
-    return this.crdMissing ? "cannot exist: its CRD is not installed (run openmcp-operator init)" : "does not exist";
+    return this.crdMissing
+      ? "cannot exist: its CRD is not installed (run openmcp-operator init)"
+      : "does not exist";
   }
 
   private layer(name: string): RuntimeConfigLayer | undefined {
@@ -159,7 +169,8 @@ export class RuntimeConfigs {
       .listProviders()
       .filter(
         ({ provider }) =>
-          !provider.metadata.deletionTimestamp && runtimeConfigName(provider, this.options.defaultName) === name,
+          !provider.metadata.deletionTimestamp &&
+          runtimeConfigName(provider, this.options.defaultName) === name,
       )
       .map(({ kind, provider }) => ({ kind, name: provider.metadata.name! }))
       .sort((a, b) => `${a.kind}/${a.name}`.localeCompare(`${b.kind}/${b.name}`));
@@ -191,15 +202,23 @@ export class RuntimeConfigs {
         await this.client.patch(ref, "merge", {
           metadata: { finalizers: next, resourceVersion: config.metadata.resourceVersion },
         });
-        this.log.info(want ? "runtime config in use: deletion waits for its users" : "runtime config unused", {
-          config: name,
-          users: users.length,
-        });
+        this.log.info(
+          want ? "runtime config in use: deletion waits for its users" : "runtime config unused",
+          {
+            config: name,
+            users: users.length,
+          },
+        );
       }
       const usedBy = users.slice(0, MAX_USED_BY).map((u) => `${u.kind}/${u.name}`);
       const status = config.status;
       if (status?.users !== users.length || JSON.stringify(status.usedBy ?? []) !== JSON.stringify(usedBy)) {
-        await this.client.patch(ref, "merge", { status: { users: users.length, usedBy } }, { subresource: "status" });
+        await this.client.patch(
+          ref,
+          "merge",
+          { status: { users: users.length, usedBy } },
+          { subresource: "status" },
+        );
       }
     } catch (err) {
       // Deleted meanwhile, or our copy was stale (409): the informer's next event brings it back here.

@@ -62,7 +62,14 @@ void describe("resolvePodSettings: precedence", () => {
       name: "env merges by name, the higher layer first and winning",
       layers: layers(
         { init: { env: [{ name: "A", value: "init" }] }, common: { env: [{ name: "B", value: "ref" }] } },
-        { common: { env: [{ name: "A", value: "default" }, { name: "C", value: "default" }] } },
+        {
+          common: {
+            env: [
+              { name: "A", value: "default" },
+              { name: "C", value: "default" },
+            ],
+          },
+        },
       ),
       init: {
         env: [
