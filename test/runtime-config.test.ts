@@ -58,12 +58,13 @@ describe("ProviderRuntimeConfig (full control plane)", () => {
       },
       spec: { taints: [TAINT] },
     });
-    await h.client.create({
+    const priorityClass = {
       apiVersion: "scheduling.k8s.io/v1",
       kind: "PriorityClass",
       metadata: { name: "provider-high" },
       value: 100000,
-    });
+    };
+    await h.client.create(priorityClass);
     await eventually("the system node Ready", async () => {
       const node = await h.client.find<{ status?: { conditions?: { type: string; status: string }[] } }>({
         apiVersion: "v1",

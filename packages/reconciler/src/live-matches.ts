@@ -27,6 +27,10 @@ export function liveMatches(desired: unknown, live: unknown): boolean {
   );
 }
 
+function isQuantity(x: unknown): x is string | number {
+  return typeof x === "string" || typeof x === "number";
+}
+
 function quantitiesMatch(desired: unknown, live: unknown): boolean {
   if (desired === null || typeof desired !== "object" || live === null || typeof live !== "object")
     return liveMatches(desired, live);
@@ -36,8 +40,7 @@ function quantitiesMatch(desired: unknown, live: unknown): boolean {
     entries.length === Object.keys(l).length &&
     entries.every(([k, v]) => {
       const w = l[k];
-      const isQuantity = (x: unknown) => typeof x === "string" || typeof x === "number";
-      return isQuantity(v) && isQuantity(w) ? quantitiesEqual(v as string, w as string) : liveMatches(v, w);
+      return isQuantity(v) && isQuantity(w) ? quantitiesEqual(v, w) : liveMatches(v, w);
     })
   );
 }

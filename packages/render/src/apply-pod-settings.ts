@@ -5,6 +5,7 @@ import type { EnvVar, PodSettings, PodTemplateSpec, ServiceAccount } from "@open
  * place. What the operator renders itself wins: the provider's spec.env and the POD_* variables
  * over config env, its labels and annotations over config ones, and the restricted defaults are
  * only overridden field by field. Empty settings change nothing (parity with no config at all).
+ * `settings` must be the renderer's own copy (`resolvePodSettings` returns a fresh one): it is not copied again.
  */
 export function applyPodSettings(
   template: PodTemplateSpec,
@@ -14,14 +15,14 @@ export function applyPodSettings(
   const pod = template.spec;
   const container = pod.containers[0]!;
   if (settings.env !== undefined) container.env = mergeConfigEnv(container.env ?? [], settings.env);
-  if (settings.envFrom !== undefined) container.envFrom = settings.envFrom.map((e) => ({ ...e }));
-  if (settings.resources !== undefined) container.resources = structuredClone(settings.resources);
+  if (settings.envFrom !== undefined) container.envFrom = settings.envFrom;
+  if (settings.resources !== undefined) container.resources = settings.resources;
   if (settings.nodeSelector !== undefined) pod.nodeSelector = { ...settings.nodeSelector };
-  if (settings.tolerations !== undefined) pod.tolerations = settings.tolerations.map((t) => ({ ...t }));
-  if (settings.affinity !== undefined) pod.affinity = structuredClone(settings.affinity);
+  if (settings.tolerations !== undefined) pod.tolerations = settings.tolerations;
+  if (settings.affinity !== undefined) pod.affinity = settings.affinity;
   if (settings.priorityClassName !== undefined) pod.priorityClassName = settings.priorityClassName;
   if (settings.podSecurityContext !== undefined) {
-    pod.securityContext = { ...pod.securityContext, ...structuredClone(settings.podSecurityContext) };
+    pod.securityContext = { ...pod.securityContext, ...settings.podSecurityContext };
   }
   const podMeta = settings.podMetadata;
   if (podMeta !== undefined) {
@@ -45,5 +46,5 @@ function mergeConfigEnv(rendered: EnvVar[], config: EnvVar[]): EnvVar[] {
   const taken = new Set(rendered.map((e) => e.name));
   const downward = rendered.filter((e) => e.valueFrom?.fieldRef !== undefined);
   const own = rendered.filter((e) => e.valueFrom?.fieldRef === undefined);
-  return [...own, ...config.filter((e) => !taken.has(e.name)).map((e) => structuredClone(e)), ...downward];
+  return [...own, ...config.filter((e) => !taken.has(e.name)), ...downward];
 }
