@@ -214,7 +214,43 @@ describe("the action on a real cluster with the operator running", () => {
     assert.equal(r.code, 0, explain(r));
     assert.ok(r.stdout.includes(`~ spec.image: "${IMAGE_BASE}:v1.0.0" → "${IMAGE_BASE}:v2.0.0"`), explain(r));
     assert.match(r.summary, /```diff/);
+    assert.match(r.stdout, /Runtime config: none named \(annotation openmcp\.cloud\/runtime-config\)/);
     assert.equal((await getProvider("foo"))?.spec.image, `${IMAGE_BASE}:v1.0.0`);
+  });
+
+  it("shows in a plan the runtime config that applies, or that it is missing", async () => {
+    // Its own provider, so the rollouts the operator does meanwhile leave foo alone.
+    const annotate = (config: string) =>
+      h.client.apply(
+        {
+          apiVersion: API_VERSION,
+          kind: "ServiceProvider",
+          metadata: { name: "planned", annotations: { "openmcp.cloud/runtime-config": config } },
+          spec: { image: `${IMAGE_BASE}:v1.0.0` },
+        },
+        "platform-team",
+        { force: true },
+      );
+    await annotate("absent");
+    const missing = await runAction(ENTRY, { mode: "plan", name: "planned", kubeconfig, tag: "v1.0.0" });
+    assert.equal(missing.code, 0, explain(missing));
+    assert.match(missing.stdout, /ProviderRuntimeConfig "absent" does not exist/);
+
+    await h.client.apply(
+      {
+        apiVersion: "deployer.openmcp-ts.dev/v1alpha1",
+        kind: "ProviderRuntimeConfig",
+        metadata: { name: "small" },
+        spec: { run: { resources: { limits: { memory: "128Mi" } } } },
+      },
+      "platform-team",
+    );
+    await annotate("small");
+    const r = await runAction(ENTRY, { mode: "plan", name: "planned", kubeconfig, tag: "v1.0.0" });
+    assert.equal(r.code, 0, explain(r));
+    assert.match(r.stdout, /Runtime config: ProviderRuntimeConfig "small"/);
+    assert.match(r.stdout, /memory: "?128Mi"?/);
+    assert.match(r.summary, /```yaml\n[^]*128Mi/);
   });
 
   it("fails the step with the init pod's termination message", async () => {

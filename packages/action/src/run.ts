@@ -2,6 +2,7 @@ import { API_VERSION, FIELD_MANAGER_ACTION, type Provider } from "@openmcp-ts/co
 import { KubeClient } from "@openmcp-ts/kube";
 import { buildProvider } from "./build-provider.ts";
 import { startGithubDeployment, type DeploymentState } from "./github-deployment.ts";
+import { describeRuntimeConfig } from "./describe-runtime-config.ts";
 import { diffValues } from "./diff-values.ts";
 import { STATE_KUBECONFIG_PATH, removeKubeconfig, writeKubeconfig } from "./kubeconfig-file.ts";
 import { decodeKubeconfig, kubeconfigSecrets } from "./kubeconfig-text.ts";
@@ -223,12 +224,20 @@ async function plan(ctx: Context): Promise<ModeResult> {
   const what = !before ? "would be created" : lines.length === 0 ? "would not change" : "would change";
   info(`Plan: ${ctx.label} ${what} (server-side dry run)`);
   for (const line of lines) info(`  ${line}`);
+  const runtime = await describeRuntimeConfig(ctx.client, after);
+  info(runtime.line);
+  if (runtime.yaml !== undefined) info(runtime.yaml.trimEnd().replace(/^/gm, "  "));
+  const details = [
+    ...(lines.length > 0 ? [`\`\`\`diff\n${lines.join("\n")}\n\`\`\``] : []),
+    runtime.line,
+    ...(runtime.yaml !== undefined ? [`\`\`\`yaml\n${runtime.yaml}\`\`\``] : []),
+  ];
   return {
     ok: true,
     message: `Plan (server-side dry run, nothing written): ${ctx.label} ${what}.`,
     provider: before,
     previousImage: before?.spec.image ?? "",
-    ...(lines.length > 0 ? { details: `\`\`\`diff\n${lines.join("\n")}\n\`\`\`` } : {}),
+    details: details.join("\n\n"),
   };
 }
 
