@@ -3,6 +3,7 @@ import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { promisify } from "node:util";
+import { parseAllDocuments } from "yaml";
 import {
   RUNTIME_API_VERSION,
   RUNTIME_CONFIG_KIND,
@@ -88,6 +89,18 @@ describe("ProviderRuntimeConfig CRD on a real apiserver", () => {
       },
     };
     await apply("everything", { common: settings, init: settings, run: settings });
+  });
+
+  it("accepts the example manifest", async () => {
+    const file = new URL("../examples/runtime-config/provider-runtime-config.yaml", import.meta.url);
+    const docs = parseAllDocuments(readFileSync(file, "utf8")).map(
+      (d) => d.toJS() as { apiVersion: string; kind: string; metadata: { name: string } },
+    );
+    assert.deepEqual(
+      docs.map((d) => d.kind),
+      ["ProviderRuntimeConfig", "ServiceProvider"],
+    );
+    for (const doc of docs) await client.apply(doc, "test", { force: true });
   });
 
   const rejected: { name: string; spec: unknown; message: RegExp }[] = [
