@@ -195,6 +195,16 @@ describe("ProviderRuntimeConfig (full control plane)", () => {
     assert.ok(pods.length >= 2, "init and run pods");
     for (const pod of pods) assert.equal(pod.spec?.nodeName, SYSTEM_NODE, pod.metadata.name);
     assert.equal((await getConfig("full"))?.status?.users, 1);
+
+    // Steady: the API server stores 0.1 as 100m, which must still count as what we applied.
+    await h.operator.controller.idle();
+    const before = h.writes();
+    for (let i = 0; i < 3; i++) await h.operator.controller.reconcile("ServiceProvider", "shaped");
+    assert.equal(
+      h.writes() - before,
+      0,
+      "passes over a steady provider with a runtime config wrote to the API",
+    );
   });
 
   it("leaves a pod Pending without the toleration, and the provider's status says why", async () => {
