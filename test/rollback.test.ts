@@ -1,7 +1,11 @@
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import {
+  ANNOTATION_OPERATION,
+  ANNOTATION_ROLLBACK,
   API_VERSION,
+  OPERATION_RECONCILE,
+  ROLLBACK_DISABLED,
   LABEL_INSTANCE,
   providerObjectNames,
   type Deployment,
@@ -265,6 +269,24 @@ describe("rollback to the last good release (full control plane)", () => {
       assert.equal(still.metadata.resourceVersion, rv, "no write while held back");
       assert.equal((await deployment(name)).spec.template.spec.containers[0]?.image, v1);
 
+      if (s.name === "crashloop") {
+        // The reconcile annotation tries the failed release once more; it fails and rolls back again.
+        const firstFailure = (await get(name)).status?.failedRelease;
+        await h.client.patch(ref(name), "merge", {
+          metadata: { annotations: { [ANNOTATION_OPERATION]: OPERATION_RECONCILE } },
+        });
+        await eventually(`${name} tries the failed release again`, async () => {
+          const d = await deployment(name);
+          return d.spec.template.spec.containers[0]?.image === "test-image:v0.2.0";
+        });
+        const again = await rolledBack(name, v1, {});
+        assert.deepEqual(
+          { ...again.p.status?.failedRelease, message: "" },
+          { ...firstFailure, message: "" },
+          "the same release failed again",
+        );
+      }
+
       const v3 = "test-image:v0.3.0";
       await h.client.apply(testProvider("ServiceProvider", name, { image: v3, runReplicas: 2 }), "test");
       const forward = await readyWith(name, v3);
@@ -274,4 +296,42 @@ describe("rollback to the last good release (full control plane)", () => {
       assert.equal(watcher.lowest(name), 2, "both replicas served at every moment");
     });
   }
+
+  it("with the annotation openmcp.cloud/rollback: disabled, a crash-looping release stays as it is", async () => {
+    const name = "rb-disabled";
+    const provider = (image: string, env: { name: string; value: string }[] = []) => {
+      const p = testProvider("ServiceProvider", name, {
+        image,
+        env: [{ name: "NAME", value: "test-name" }, ...env],
+      });
+      p.metadata.annotations = { [ANNOTATION_ROLLBACK]: ROLLBACK_DISABLED };
+      return p;
+    };
+    await h.client.apply(provider("test-image:v0.1.0"), "test");
+    await readyWith(name, "test-image:v0.1.0");
+    await h.client.apply(
+      provider("test-image:v0.2.0", [{ name: RUN_BEHAVIOR_ENV, value: "crashloop" }]),
+      "test",
+    );
+    const p = await eventually(
+      `${name} reports the crash loop`,
+      async () => {
+        const x = await get(name);
+        const c = condition(x, "Ready");
+        return x.status?.observedGeneration === x.metadata.generation &&
+          c?.message.includes("CrashLoopBackOff")
+          ? x
+          : undefined;
+      },
+      60_000,
+    );
+    // Well past the grace period: no rollback.
+    await new Promise((r) => setTimeout(r, 2 * GRACE_MS));
+    const later = await get(name);
+    assert.equal(condition(later, "Ready")?.reason, "ProviderNotReady");
+    assert.equal(later.status?.failedRelease, undefined);
+    assert.equal(later.status?.pendingRelease, undefined);
+    assert.equal(p.status?.failedRelease, undefined);
+    assert.equal((await deployment(name)).spec.template.spec.containers[0]?.image, "test-image:v0.2.0");
+  });
 });
