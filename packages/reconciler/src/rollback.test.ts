@@ -125,6 +125,26 @@ void describe("rollback to the last good release (issue 20)", () => {
     assert.equal(imageOf(never.deployment), TEST_IMAGE);
   });
 
+  void it("counts the Deployment's own ProgressDeadlineExceeded as a failure at once", () => {
+    const world = upgraded();
+    world.pass();
+    const d = world.deployment!;
+    d.status = {
+      observedGeneration: d.metadata.generation ?? 1,
+      conditions: [
+        {
+          type: "Progressing",
+          status: "False",
+          reason: "ProgressDeadlineExceeded",
+          message: "ReplicaSet has timed out progressing.",
+        },
+      ],
+    };
+    world.pass();
+    assert.equal(world.provider.status?.failedRelease?.reason, "ProgressDeadlineExceeded");
+    assert.equal(imageOf(world.deployment), TEST_IMAGE);
+  });
+
   void it("a release whose init gives up leaves the old Deployment running and says RolledBack", () => {
     const world = new World(testProvider("ServiceProvider", "rb"));
     world.install();
