@@ -1,11 +1,11 @@
 /**
  * Writes deploy/crds/<group>_<plural>.yaml for every CRD of packages/contract.
  * Run: pnpm exec node --import tsx scripts/generate-crds.ts
- * packages/contract/src/crds.test.ts fails while the committed files differ from this output.
+ * packages/contract/src/schema/crds.test.ts fails while the committed files differ from this output.
  */
 import { mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { allCrds, crdFileName, renderCrdFile } from "../packages/contract/src/crds.ts";
+import { allCrds, crdFileName, renderCrdFile } from "../packages/contract/src/schema/crds.ts";
 
 const outDir = fileURLToPath(new URL("../deploy/crds/", import.meta.url));
 mkdirSync(outDir, { recursive: true });

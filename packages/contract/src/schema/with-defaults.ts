@@ -6,8 +6,8 @@ import {
   DEFAULT_RUN_REPLICAS,
   DEFAULT_VERBOSITY,
   type Verbosity,
-} from "./constants.ts";
-import type { LocalObjectReference, TopologySpreadConstraint, Volume, VolumeMount } from "./kube-types.ts";
+} from "../constants.ts";
+import type { LocalObjectReference, TopologySpreadConstraint, Volume, VolumeMount } from "../kube/kube-types.ts";
 import type { ProviderSpec } from "./provider-types.ts";
 
 /** A provider spec with every default applied: what render code can rely on. */

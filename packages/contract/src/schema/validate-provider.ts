@@ -6,8 +6,8 @@ import {
   RESERVED_ENV_NAMES,
   VERBOSITIES,
   type ProviderKind,
-} from "./constants.ts";
-import { parseImageReference } from "./image-reference.ts";
+} from "../constants.ts";
+import { parseImageReference } from "../naming/image-reference.ts";
 import {
   DNS1123_LABEL_MAX_LENGTH,
   ENV_NAME_MAX_LENGTH,
@@ -17,7 +17,7 @@ import {
   isDns1123Label,
   isDns1123Subdomain,
   isEnvVarName,
-} from "./kube-names.ts";
+} from "../naming/kube-names.ts";
 
 /** One thing wrong with a provider object; `message` names the field and the value. */
 export interface FieldProblem {

@@ -1,4 +1,4 @@
-import { CLUSTER_SCOPED_NAME_PREFIX, PROVIDER_KIND_INFO, type ProviderKind } from "./constants.ts";
+import { CLUSTER_SCOPED_NAME_PREFIX, PROVIDER_KIND_INFO, type ProviderKind } from "../constants.ts";
 import { shake128 } from "./shake128.ts";
 
 const BASE32_LOWER = "abcdefghijklmnopqrstuvwxyz234567";

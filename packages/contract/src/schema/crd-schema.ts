@@ -17,13 +17,13 @@ import {
   WEBHOOK_CERT_DIR,
   WEBHOOK_VOLUME_NAME,
   type ProviderKind,
-} from "./constants.ts";
+} from "../constants.ts";
 import {
   IMAGE_NAME_MAX_LENGTH,
   IMAGE_NAME_PATTERN,
   IMAGE_REFERENCE_MAX_LENGTH,
   IMAGE_REFERENCE_PATTERN,
-} from "./image-reference.ts";
+} from "../naming/image-reference.ts";
 import {
   DNS1123_LABEL_MAX_LENGTH,
   DNS1123_SUBDOMAIN_MAX_LENGTH,
@@ -33,7 +33,7 @@ import {
   MOUNT_PATH_MAX_LENGTH,
   MOUNT_PROPAGATION_MODES,
   RECURSIVE_READ_ONLY_MODES,
-} from "./kube-names.ts";
+} from "../naming/kube-names.ts";
 import {
   MAX_PORT,
   MIN_PORT,

@@ -1,4 +1,4 @@
-import type { ProviderKind, Verbosity } from "./constants.ts";
+import type { ProviderKind, Verbosity } from "../constants.ts";
 import type {
   Condition,
   EnvVar,
@@ -7,7 +7,7 @@ import type {
   TopologySpreadConstraint,
   Volume,
   VolumeMount,
-} from "./kube-types.ts";
+} from "../kube/kube-types.ts";
 
 /** `spec` shared by ClusterProvider, ServiceProvider and PlatformService (the reference's DeploymentSpec). */
 export interface ProviderSpec {
