@@ -8,6 +8,7 @@ export * from "./naming/kube-names.ts";
 export * from "./naming/image-reference.ts";
 export * from "./schema/validate-provider.ts";
 export * from "./schema/field-problem.ts";
+export * from "./render-problem.ts";
 export * from "./schema/provider-defaults.ts";
 export * from "./schema/crd-schema.ts";
 export * from "./schema/crds.ts";

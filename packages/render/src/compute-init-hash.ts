@@ -1,4 +1,4 @@
-import { base32Lower, shake128, type Provider } from "@openmcp-ts/contract";
+import { base32Lower, RENDER_PROBLEM_TYPES, shake128, type Provider } from "@openmcp-ts/contract";
 import { canonicalJson } from "./order-keys.ts";
 import { newRenderError } from "./render-error.ts";
 import { resolveRenderSpec } from "./resolve-render-spec.ts";
@@ -11,7 +11,7 @@ import { resolveRenderSpec } from "./resolve-render-spec.ts";
  */
 export function computeInitHash(provider: Provider): string {
   if (provider.spec === undefined || provider.spec === null) {
-    throw newRenderError("init hash", provider, "provider spec not found");
+    throw newRenderError("init hash", provider, RENDER_PROBLEM_TYPES.SpecMissing, "provider spec not found", "spec");
   }
   const spec = resolveRenderSpec(provider.spec);
   const inputs = {
