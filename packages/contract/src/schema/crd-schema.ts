@@ -819,7 +819,7 @@ export function accessRequestSchema(): JsonSchemaProps {
                   disableAutomaticNamespaceCreation: boolean("Do not create the namespace if it is missing."),
                   rules: list("The rules of the role.", policyRuleSchema()),
                 },
-                { required: ["rules"] },
+                { required: ["rules"], [FIELD_CHECKS]: { typeName: "PermissionsRequest" } },
               ),
             ),
             roleRefs: list(

@@ -1,58 +1,12 @@
-import type { ProviderKind, Verbosity } from "../constants.ts";
-import type {
-  Condition,
-  EnvVar,
-  LocalObjectReference,
-  ObjectMeta,
-  TopologySpreadConstraint,
-  Volume,
-  VolumeMount,
-} from "../kube/kube-types.ts";
+/**
+ * The provider object types. Spec, status and the request kinds are generated from the CRD schema
+ * (`generated-types.ts`); only the generic wrapper over the three kinds is written here.
+ */
+import type { ProviderKind } from "../constants.ts";
+import type { ObjectMeta } from "../kube/kube-types.ts";
+import type { ProviderSpec, ProviderStatus } from "./generated-types.ts";
 
-/** `spec` shared by ClusterProvider, ServiceProvider and PlatformService (the reference's DeploymentSpec). */
-export interface ProviderSpec {
-  image: string;
-  imagePullSecrets?: LocalObjectReference[];
-  initCommand?: string[];
-  runCommand?: string[];
-  /** Literal values only; the four POD_* variables are reserved. */
-  env?: { name: string; value?: string }[];
-  verbosity?: Verbosity;
-  extraVolumes?: Volume[];
-  extraVolumeMounts?: VolumeMount[];
-  runReplicas?: number;
-  topologySpreadConstraints?: TopologySpreadConstraint[];
-  metrics?: MetricsSpec;
-}
-
-export interface MetricsSpec {
-  disabled: boolean;
-  path?: string;
-  port?: number;
-}
-
-export interface GroupVersionKind {
-  group: string;
-  version: string;
-  kind: string;
-}
-
-export interface ProviderStatus {
-  observedGeneration?: number;
-  phase?: string;
-  conditions?: Condition[];
-  metrics?: { serviceRef: { name: string; namespace: string } };
-  /** Ours: the image whose init Job last succeeded. */
-  initializedImage?: string;
-  /** Ours: the image the run Deployment runs. */
-  runningImage?: string;
-  /** Ours: init attempts for the current init hash, for backoff and Stalled. */
-  initAttempts?: number;
-  /** `spec.image` resolved to `repository@sha256:…`, what the Job and Deployment run (with --resolve-image-digests). */
-  resolvedImage?: string;
-  /** ServiceProvider only: written by the provider itself, never by the operator. */
-  resources?: GroupVersionKind[];
-}
+export type * from "./generated-types.ts";
 
 export interface Provider<K extends ProviderKind = ProviderKind> {
   apiVersion: "openmcp.cloud/v1alpha1";
@@ -65,53 +19,3 @@ export interface Provider<K extends ProviderKind = ProviderKind> {
 export type ClusterProvider = Provider<"ClusterProvider">;
 export type ServiceProvider = Provider<"ServiceProvider">;
 export type PlatformService = Provider<"PlatformService">;
-
-export type { EnvVar };
-
-/** clusters.openmcp.cloud/v1alpha1 ClusterRequest (namespaced). */
-export interface ClusterRequest {
-  apiVersion: "clusters.openmcp.cloud/v1alpha1";
-  kind: "ClusterRequest";
-  metadata: ObjectMeta;
-  spec: { purpose: string; waitForClusterDeletion?: boolean };
-  status?: {
-    phase?: "Pending" | "Granted" | "Denied" | "";
-    observedGeneration?: number;
-    conditions?: Condition[];
-    cluster?: { name: string; namespace: string };
-    reason?: string;
-    message?: string;
-  };
-}
-
-export interface PermissionsRequest {
-  name?: string;
-  namespace?: string;
-  disableAutomaticNamespaceCreation?: boolean;
-  rules: { apiGroups?: string[]; resources?: string[]; verbs: string[]; resourceNames?: string[] }[];
-}
-
-/** clusters.openmcp.cloud/v1alpha1 AccessRequest (namespaced). */
-export interface AccessRequest {
-  apiVersion: "clusters.openmcp.cloud/v1alpha1";
-  kind: "AccessRequest";
-  metadata: ObjectMeta;
-  spec: {
-    clusterRef?: { name: string; namespace: string };
-    requestRef?: { name: string; namespace: string };
-    token?: {
-      permissions?: PermissionsRequest[];
-      roleRefs?: { name: string; namespace?: string; kind: "Role" | "ClusterRole" }[];
-    };
-    oidc?: Record<string, unknown>;
-    ttl?: string;
-  };
-  status?: {
-    phase?: "Pending" | "Granted" | "Denied" | "";
-    observedGeneration?: number;
-    conditions?: Condition[];
-    secretRef?: { name: string };
-    reason?: string;
-    message?: string;
-  };
-}

@@ -85,7 +85,7 @@ function withValue(path: Segment[], value: unknown): unknown {
   const copy = structuredClone(BASE) as unknown;
   const parent = get(copy, path.slice(0, -1)) as Record<Segment, unknown>;
   const last = path[path.length - 1]!;
-  if (value === undefined) delete parent[last];
+  if (value === undefined) Reflect.deleteProperty(parent, last);
   else parent[last] = value;
   return copy;
 }
