@@ -16,7 +16,10 @@ export interface SpecProblemSummary {
 const ENV_NAME_PATH = /^spec\.env\[\d+\]\.name$/;
 /** The reference's wording, which users may search logs for. */
 const ENV_CLASH_TEXT = "environment variable is not unique";
-const ENV_CLASH_REASONS: readonly string[] = [FIELD_PROBLEM_REASONS.Reserved, FIELD_PROBLEM_REASONS.Duplicate];
+const ENV_CLASH_REASONS: readonly string[] = [
+  FIELD_PROBLEM_REASONS.Reserved,
+  FIELD_PROBLEM_REASONS.Duplicate,
+];
 
 function isRenderFailure(problems: readonly SpecProblem[] | RenderFailure): problems is RenderFailure {
   return !Array.isArray(problems);

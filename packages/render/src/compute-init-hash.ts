@@ -11,7 +11,13 @@ import { resolveRenderSpec } from "./resolve-render-spec.ts";
  */
 export function computeInitHash(provider: Provider): string {
   if (provider.spec === undefined || provider.spec === null) {
-    throw newRenderError("init hash", provider, RENDER_PROBLEM_TYPES.SpecMissing, "provider spec not found", "spec");
+    throw newRenderError(
+      "init hash",
+      provider,
+      RENDER_PROBLEM_TYPES.SpecMissing,
+      "provider spec not found",
+      "spec",
+    );
   }
   const spec = resolveRenderSpec(provider.spec);
   const inputs = {

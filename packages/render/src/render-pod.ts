@@ -36,7 +36,14 @@ export interface RenderInput {
 /** Checks what the renderer depends on and resolves defaults; `objectKind` names the object in errors. */
 export function prepareRenderInput(provider: Provider, ctx: RenderContext, objectKind: string): RenderInput {
   const name = provider.metadata.name;
-  if (name === undefined || name === "") throw newRenderError(objectKind, provider, RENDER_PROBLEM_TYPES.NameMissing, "metadata.name is empty", "metadata.name");
+  if (name === undefined || name === "")
+    throw newRenderError(
+      objectKind,
+      provider,
+      RENDER_PROBLEM_TYPES.NameMissing,
+      "metadata.name is empty",
+      "metadata.name",
+    );
   if (!Object.hasOwn(PROVIDER_KIND_INFO, provider.kind)) {
     throw newRenderError(
       objectKind,
@@ -47,7 +54,13 @@ export function prepareRenderInput(provider: Provider, ctx: RenderContext, objec
     );
   }
   if (provider.spec === undefined || provider.spec === null) {
-    throw newRenderError(objectKind, provider, RENDER_PROBLEM_TYPES.SpecMissing, "provider spec not found", "spec");
+    throw newRenderError(
+      objectKind,
+      provider,
+      RENDER_PROBLEM_TYPES.SpecMissing,
+      "provider spec not found",
+      "spec",
+    );
   }
   const spec = resolveRenderSpec(provider.spec);
   const rendered = renderEnv(spec);
