@@ -1,4 +1,4 @@
-import { base32Lower, RENDER_PROBLEM_TYPES, shake128, type Provider } from "@openmcp-ts/contract";
+import { contentHash, RENDER_PROBLEM_TYPES, type Provider } from "@openmcp-ts/contract";
 import { canonicalJson } from "./order-keys.ts";
 import { newRenderError } from "./render-error.ts";
 import { resolveRenderSpec } from "./resolve-render-spec.ts";
@@ -29,6 +29,5 @@ export function computeInitHash(provider: Provider): string {
     extraVolumeMounts: spec.extraVolumeMounts,
     imagePullSecrets: spec.imagePullSecrets,
   };
-  // 128 bits: collisions are out of the question, and the value is only ever compared, never shown.
-  return base32Lower(shake128(canonicalJson(inputs), 16));
+  return contentHash(canonicalJson(inputs));
 }

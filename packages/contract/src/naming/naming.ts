@@ -26,6 +26,14 @@ export function base32Lower(bytes: Uint8Array): string {
   return out;
 }
 
+/**
+ * A 128-bit SHAKE128 hash of `text` in 26 base32 characters, for annotations that record what an
+ * object was made from: collisions are out of the question, and the value is only ever compared.
+ */
+export function contentHash(text: string): string {
+  return base32Lower(shake128(text, 16));
+}
+
 /** The 8-character hash the reference appends to shortened names. */
 export function nameHash(input: string): string {
   return base32Lower(shake128(input, 5));
