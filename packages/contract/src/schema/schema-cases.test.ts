@@ -116,6 +116,23 @@ void describe("schema-derived cases", () => {
   void it("the base object is valid", () => {
     assert.deepEqual(validateProvider(BASE), []);
   });
+  void it("the base object sets every field of the spec schema, so that no field goes without cases", () => {
+    const missing = (node: JsonSchemaProps, value: unknown, at: string): string[] =>
+      Object.entries(node.properties ?? {}).flatMap(([key, child]) => {
+        const item = isRecord(value) ? value[key] : undefined;
+        if (item === undefined) return [`${at}.${key}`];
+        const first = Array.isArray(item) ? item[0] : item;
+        const next = child.type === "array" ? child.items : child;
+        return next === undefined || next["x-kubernetes-preserve-unknown-fields"]
+          ? []
+          : missing(next, first, `${at}.${key}`);
+      });
+    assert.deepEqual(
+      missing(schema.properties!.spec!, BASE.spec, "spec"),
+      [],
+      "add a valid value for these to BASE",
+    );
+  });
 
   for (const { path, schema: node } of all.filter((n) => n.path.length > 0 && n.path[0] === "spec")) {
     const at = pathText(path);
