@@ -58,12 +58,27 @@ void describe("toYaml", () => {
   });
   void it("reads back as the same value with YAML 1.1 and 1.2 parsers", () => {
     const value = {
-      s: ["true", "No", "y", "0755", "1:20", "0x1f", "-", "a #b", "line\nbreak\n", " lead", "trail ", "é😀", "null"],
+      s: [
+        "true",
+        "No",
+        "y",
+        "0755",
+        "1:20",
+        "0x1f",
+        "-",
+        "a #b",
+        "line\nbreak\n",
+        " lead",
+        "trail ",
+        "é😀",
+        "null",
+      ],
       n: [0, -1, 1.5, 1e21],
       b: [true, false],
       nested: { list: [{ a: [] }, {}], empty: "" },
     };
-    for (const version of ["1.1", "1.2"] as const) assert.deepEqual(parse(toYaml(value), { version }), value, version);
+    for (const version of ["1.1", "1.2"] as const)
+      assert.deepEqual(parse(toYaml(value), { version }), value, version);
   });
   void it("joins documents into a stream", () => {
     assert.equal(toYamlStream([{ a: 1 }, { b: 2 }]), "---\na: 1\n---\nb: 2\n");

@@ -121,7 +121,7 @@ void describe("schema-derived cases", () => {
       Object.entries(node.properties ?? {}).flatMap(([key, child]) => {
         const item = isRecord(value) ? value[key] : undefined;
         if (item === undefined) return [`${at}.${key}`];
-        const first = Array.isArray(item) ? item[0] : item;
+        const first: unknown = Array.isArray(item) ? (item as unknown[])[0] : item;
         const next = child.type === "array" ? child.items : child;
         return next === undefined || next["x-kubernetes-preserve-unknown-fields"]
           ? []
