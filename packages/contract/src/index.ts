@@ -8,6 +8,7 @@ export {
   ANNOTATION_PROVIDER_IMAGE,
   ANNOTATION_PROVIDER_KIND,
   ANNOTATION_PROVIDER_NAME,
+  ANNOTATION_ROLLBACK,
   API_VERSION,
   CLUSTER_SCOPED_NAME_PREFIX,
   CLUSTERS_API_VERSION,
@@ -48,6 +49,7 @@ export {
   PROVIDER_KINDS,
   REASONS,
   RESERVED_ENV_NAMES,
+  ROLLBACK_DISABLED,
   VERBOSITIES,
   VERSION,
   WEBHOOK_CERT_DIR,
@@ -79,6 +81,7 @@ export type {
   ProviderStatus,
   ProviderTopologySpreadConstraint,
   ProviderVolumeMount,
+  Release,
   ServiceProvider,
 } from "./schema/provider-types.ts";
 export {

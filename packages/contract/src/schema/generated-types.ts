@@ -102,6 +102,16 @@ export interface Condition {
   type: string;
 }
 
+/** The release that last became Ready: what a failing new release is rolled back to. */
+export interface Release {
+  /** The image, a digest (repository@sha256:...) when the operator resolved it. */
+  image: string;
+  /** The hash of what init runs (openmcp.cloud/init-hash). */
+  initHash: string;
+  /** The hash of the run Deployment's spec (openmcp.cloud/run-hash). */
+  runHash: string;
+}
+
 /** A group, version and kind. */
 export interface GroupVersionKind {
   /** API group; empty for the core group. */
@@ -136,6 +146,32 @@ export interface ProviderStatus {
   runningImage?: string;
   /** spec.image resolved to a digest (repository@sha256:...), which the init Job and the Deployment run; set only when the operator resolves digests (--resolve-image-digests). */
   resolvedImage?: string;
+  /** The release that last became Ready: what a failing new release is rolled back to. */
+  lastGoodRelease?: Release;
+  /** The new release being rolled out; its rollout deadline runs from since. */
+  pendingRelease?: {
+    /** The image, a digest (repository@sha256:...) when the operator resolved it. */
+    image: string;
+    /** The hash of what init runs (openmcp.cloud/init-hash). */
+    initHash: string;
+    /** The hash of the run Deployment's spec (openmcp.cloud/run-hash). */
+    runHash: string;
+    /** When the rollout of this release began (RFC 3339). */
+    since: string;
+  };
+  /** The release that was rolled back, and why. It is not tried again until the spec changes or the annotation openmcp.cloud/operation=reconcile is set. */
+  failedRelease?: {
+    /** The image, a digest (repository@sha256:...) when the operator resolved it. */
+    image: string;
+    /** The hash of what init runs (openmcp.cloud/init-hash). */
+    initHash: string;
+    /** The hash of the run Deployment's spec (openmcp.cloud/run-hash). */
+    runHash: string;
+    /** Why it failed, CamelCase: RolloutDeadlineExceeded, CrashLoopBackOff, ImagePullBackOff, InitFailed, ... */
+    reason: string;
+    /** What failed, in words. */
+    message: string;
+  };
   /** Attempts of the init Job for the current spec; drives the backoff between attempts. */
   initAttempts?: number;
   /** The kinds of service resources this provider offers on the onboarding cluster. Written by the provider itself (normally its init Job), never by the operator. */
