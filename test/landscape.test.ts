@@ -1,0 +1,279 @@
+import { after, before, describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import {
+  API_VERSION,
+  CLUSTERS_API_VERSION,
+  stableRequestName,
+  type AccessRequest,
+  type ClusterRequest,
+  type Condition,
+  type Provider,
+} from "@openmcp-ts/contract";
+import { ApiError, KubeClient, registerPlural } from "@openmcp-ts/kube";
+import { createAndWaitForCluster } from "@openmcp-ts/provider-sdk";
+import { eventually, tokenKubeconfig } from "@openmcp-ts/testenv";
+import {
+  LANDSCAPE_NAMESPACE as NS,
+  ONBOARDING_CLUSTER,
+  startLandscape,
+  type Landscape,
+} from "@openmcp-ts/landscape";
+import { ACCESS_NAMESPACE, serviceAccountName } from "@openmcp-ts/cluster-provider-local";
+import { CONTROLLER_NAME, EXAMPLE_API_VERSION, configMapName } from "@openmcp-ts/service-provider-example";
+
+const EXAMPLE_CRD = "examples.example.services.openmcp.cloud";
+const ref = (kind: string, name: string, namespace = NS) => ({
+  apiVersion: CLUSTERS_API_VERSION,
+  kind,
+  namespace,
+  name,
+});
+const falseConditions = (s: { conditions?: Condition[] } | undefined): string =>
+  (s?.conditions ?? [])
+    .filter((c) => c.status !== "True")
+    .map((c) => `${c.type}=${c.status} ${c.reason}: ${c.message}`)
+    .join("; ");
+
+async function forbidden(what: string, call: () => Promise<unknown>, code = 403): Promise<void> {
+  await assert.rejects(call, (err: unknown) => {
+    assert.ok(err instanceof ApiError, `${what}: ${String(err)}`);
+    assert.equal(err.code, code, `${what}: ${err.message}`);
+    return true;
+  });
+}
+
+/**
+ * The main path with the real controllers: the reference's scheduler answers the example's
+ * ClusterRequest with the Cluster `onboarding`, its AccessRequest controller labels the
+ * AccessRequest for the ClusterProvider `local`, which grants it on the onboarding cluster; our
+ * operator runs both providers, whose pods run as local processes.
+ */
+describe("local landscape end to end (platform + onboarding, reference scheduler and accessrequest)", () => {
+  let l: Landscape;
+  let dir: string;
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), "landscape-test-"));
+    l = await startLandscape({ dir, progress: () => undefined });
+    registerPlural("Cluster", "clusters");
+    registerPlural("Example", "examples");
+  });
+  after(async () => {
+    await l?.stop();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  const provider = (kind: string, name: string) =>
+    l.platformClient.find<Provider>({ apiVersion: API_VERSION, kind, name });
+  const ready = (p: Provider | undefined): boolean =>
+    p?.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True") ?? false;
+
+  it("both providers become Ready; the example's CRD is on the onboarding cluster, not the platform", async () => {
+    for (const [kind, name] of [
+      ["ClusterProvider", "local"],
+      ["ServiceProvider", "example"],
+    ] as const) {
+      await eventually(`${kind} ${name} Ready`, async () => ready(await provider(kind, name)), 180_000, 250).catch(
+        async (err: Error) => {
+          const status = JSON.stringify((await provider(kind, name))?.status);
+          throw new Error(`${err.message}\nstatus: ${status}\npod logs in ${dir}/pods`);
+        },
+      );
+    }
+    const crd = { apiVersion: "apiextensions.k8s.io/v1", kind: "CustomResourceDefinition", name: EXAMPLE_CRD };
+    assert.ok(await l.onboardingClient.find(crd), "the Example CRD is installed on the onboarding cluster");
+    assert.equal(await l.platformClient.find(crd), undefined, "and not on the platform cluster");
+
+    // The answers came from the real controllers: the scheduler's Cluster, the reference's labels.
+    const crName = stableRequestName(CONTROLLER_NAME, "onboarding");
+    const cr = await l.platformClient.get<ClusterRequest>(ref("ClusterRequest", crName));
+    assert.equal(cr.status?.phase, "Granted");
+    assert.deepEqual(cr.status?.cluster, { name: ONBOARDING_CLUSTER, namespace: NS });
+    const cluster = await l.platformClient.get<{ spec: { profile: string }; status?: { phase?: string; apiServer?: string } }>(
+      ref("Cluster", ONBOARDING_CLUSTER),
+    );
+    assert.equal(cluster.spec.profile, "local");
+    assert.equal(cluster.status?.phase, "Ready");
+    assert.equal(cluster.status?.apiServer, l.onboarding.server);
+    const ar = await l.platformClient.get<AccessRequest>(ref("AccessRequest", crName));
+    assert.equal(ar.metadata.labels?.["clusters.openmcp.cloud/provider"], "local");
+    assert.equal(ar.metadata.labels?.["clusters.openmcp.cloud/profile"], "local");
+    assert.deepEqual(ar.spec.clusterRef, { name: ONBOARDING_CLUSTER, namespace: NS });
+  });
+
+  it("the example's run reconciles an Example a user creates on the onboarding cluster", async () => {
+    await l.onboardingClient.apply(
+      {
+        apiVersion: EXAMPLE_API_VERSION,
+        kind: "Example",
+        metadata: { name: "hello", namespace: "default" },
+        spec: { data: { greeting: "hello from onboarding" } },
+      },
+      "user",
+    );
+    const cm = await eventually(
+      "ConfigMap of Example hello on the onboarding cluster",
+      () =>
+        l.onboardingClient.find<{ data?: Record<string, string> }>({
+          apiVersion: "v1",
+          kind: "ConfigMap",
+          namespace: "default",
+          name: configMapName("hello"),
+        }),
+      60_000,
+    );
+    assert.deepEqual(cm.data, { greeting: "hello from onboarding" });
+  });
+
+  it("least privilege: the run kubeconfig can do what its AccessRequest asked on onboarding and nothing on the platform", async () => {
+    const name = stableRequestName(CONTROLLER_NAME, "onboarding");
+    const ar = await l.platformClient.get<AccessRequest>(ref("AccessRequest", name));
+    const secret = await l.platformClient.get<{ data: Record<string, string> }>({
+      apiVersion: "v1",
+      kind: "Secret",
+      namespace: NS,
+      name: ar.status?.secretRef?.name ?? "",
+    });
+    const kubeconfig = Buffer.from(secret.data.kubeconfig ?? "", "base64").toString();
+    const granted = KubeClient.create({ kubeconfig });
+    assert.equal(granted.server, l.onboarding.server);
+
+    // What the apiserver says this identity may do, against what was asked (plus discovery's defaults).
+    const review = (await granted.call("POST", "/apis/authorization.k8s.io/v1/selfsubjectrulesreviews", {
+      body: { apiVersion: "authorization.k8s.io/v1", kind: "SelfSubjectRulesReview", spec: { namespace: "default" } },
+      verb: "create",
+    })) as { status: { resourceRules: { apiGroups?: string[]; resources?: string[]; verbs: string[] }[] } };
+    const asked = (ar.spec.token?.permissions ?? []).flatMap((p) => p.rules);
+    const defaults = new Set(["selfsubjectreviews", "selfsubjectaccessreviews", "selfsubjectrulesreviews"]);
+    const beyond = review.status.resourceRules.filter((r) => !(r.resources ?? []).every((res) => defaults.has(res)));
+    const key = (r: { apiGroups?: string[]; resources?: string[]; verbs: string[] }) =>
+      JSON.stringify([[...(r.apiGroups ?? [])].sort(), [...(r.resources ?? [])].sort(), [...r.verbs].sort()]);
+    assert.deepEqual(beyond.map(key).sort(), asked.map(key).sort());
+
+    // Tries, each as a real request.
+    await granted.list({ apiVersion: EXAMPLE_API_VERSION, kind: "Example", namespace: "default" });
+    await granted.list({ apiVersion: "v1", kind: "ConfigMap", namespace: "default" });
+    await forbidden("list Secrets on onboarding", () => granted.list({ apiVersion: "v1", kind: "Secret", namespace: "default" }));
+    await forbidden("delete a CRD on onboarding", () =>
+      granted.delete({ apiVersion: "apiextensions.k8s.io/v1", kind: "CustomResourceDefinition", name: EXAMPLE_CRD }),
+    );
+    await forbidden("create a Namespace on onboarding", () =>
+      granted.create({ apiVersion: "v1", kind: "Namespace", metadata: { name: "not-mine" } }),
+    );
+    // The same token against the platform cluster: not even authenticated.
+    const token = Buffer.from(secret.data.token ?? "", "base64").toString();
+    const onPlatform = KubeClient.create({ kubeconfig: tokenKubeconfig(l.platform, "granted", token) });
+    await forbidden("list ConfigMaps on the platform", () => onPlatform.list({ apiVersion: "v1", kind: "ConfigMap", namespace: NS }), 401);
+    await forbidden("read providers on the platform", () => onPlatform.list({ apiVersion: API_VERSION, kind: "ServiceProvider" }), 401);
+  });
+
+  it("an AccessRequest's TTL ends it: the reference deletes it, the provider removes its ServiceAccount, RBAC and Secret", async () => {
+    const ar = await l.platformClient.create<AccessRequest>({
+      apiVersion: CLUSTERS_API_VERSION,
+      kind: "AccessRequest",
+      metadata: { name: "short-lived", namespace: NS },
+      spec: {
+        clusterRef: { name: ONBOARDING_CLUSTER, namespace: NS },
+        ttl: "15s",
+        token: { permissions: [{ namespace: "team-a", rules: [{ apiGroups: [""], resources: ["pods"], verbs: ["get"] }] }] },
+      },
+    });
+    const sa = { apiVersion: "v1", kind: "ServiceAccount", namespace: ACCESS_NAMESPACE, name: serviceAccountName(ar) };
+    const granted = await eventually(
+      "AccessRequest short-lived Granted",
+      async () => {
+        const live = await l.platformClient.get<AccessRequest>(ref("AccessRequest", "short-lived"));
+        return live.status?.phase === "Granted" ? live : undefined;
+      },
+      60_000,
+    );
+    assert.ok(await l.onboardingClient.find(sa), "its ServiceAccount exists on onboarding");
+    const role = { apiVersion: "rbac.authorization.k8s.io/v1", kind: "Role", namespace: "team-a", name: `${sa.name}-0` };
+    assert.ok(await l.onboardingClient.find(role), "its Role exists in the requested namespace");
+    const secretRef = { apiVersion: "v1", kind: "Secret", namespace: NS, name: granted.status?.secretRef?.name ?? "" };
+    assert.ok(await l.platformClient.find(secretRef));
+
+    await eventually("AccessRequest short-lived deleted after its TTL", async () => !(await l.platformClient.find(ref("AccessRequest", "short-lived"))), 60_000);
+    assert.equal(await l.onboardingClient.find(sa), undefined, "ServiceAccount removed");
+    assert.equal(await l.onboardingClient.find(role), undefined, "Role removed");
+    await eventually("access Secret removed", async () => !(await l.platformClient.find(secretRef)), 30_000);
+  });
+
+  it("a ClusterRequest for a purpose no mapping knows: its status says so, and the SDK's error names the request and the reason", async () => {
+    await assert.rejects(
+      createAndWaitForCluster({
+        client: l.platformClient,
+        controllerName: "bad-input.test",
+        namespace: NS,
+        localName: "nonsense",
+        purpose: "nonsense",
+        permissions: [],
+        timeoutMs: 8_000,
+        intervalMs: 500,
+      }),
+      (err: Error) => {
+        const name = stableRequestName("bad-input.test", "nonsense");
+        assert.match(err.message, new RegExp(`ClusterRequest ${NS}/${name}`));
+        assert.match(err.message, /no cluster definition found for purpose 'nonsense'/);
+        return true;
+      },
+    );
+  });
+
+  it("an AccessRequest for a profile nobody serves: the reference's status says so", async () => {
+    await l.platformClient.create({
+      apiVersion: CLUSTERS_API_VERSION,
+      kind: "Cluster",
+      metadata: { name: "orphan", namespace: NS },
+      spec: { profile: "nobody", tenancy: "Shared" },
+    });
+    await l.platformClient.create({
+      apiVersion: CLUSTERS_API_VERSION,
+      kind: "AccessRequest",
+      metadata: { name: "to-orphan", namespace: NS },
+      spec: { clusterRef: { name: "orphan", namespace: NS }, token: { permissions: [] } },
+    });
+    const why = await eventually(
+      "AccessRequest to-orphan says why it is not answered",
+      async () => falseConditions((await l.platformClient.get<AccessRequest>(ref("AccessRequest", "to-orphan"))).status) || undefined,
+      30_000,
+    );
+    assert.match(why, /ClusterProfile 'nobody' not found/);
+  });
+
+  it("an onboarding apiserver that is down: the Cluster and the AccessRequest say so; both recover", async () => {
+    l.onboarding.signal("kube-apiserver", "SIGSTOP");
+    try {
+      await l.platformClient.create({
+        apiVersion: CLUSTERS_API_VERSION,
+        kind: "AccessRequest",
+        metadata: { name: "while-down", namespace: NS },
+        spec: { clusterRef: { name: ONBOARDING_CLUSTER, namespace: NS }, token: { permissions: [] } },
+      });
+      const why = await eventually(
+        "AccessRequest while-down says the cluster does not answer",
+        async () => falseConditions((await l.platformClient.get<AccessRequest>(ref("AccessRequest", "while-down"))).status) || undefined,
+        60_000,
+      );
+      assert.match(why, /Granted=False ClusterUnreachable: cannot grant access to Cluster "onboarding": the API server of Cluster "onboarding" \(https:\/\/127\.0\.0\.1:\d+\) does not answer/);
+      const cluster = await eventually(
+        "Cluster onboarding Not Ready",
+        async () => {
+          const c = await l.platformClient.get<{ status?: { phase?: string; conditions?: Condition[] } }>(ref("Cluster", ONBOARDING_CLUSTER));
+          return c.status?.phase === "Not Ready" ? c : undefined;
+        },
+        60_000,
+      );
+      assert.match(falseConditions(cluster.status), /Ready=False ClusterUnreachable/);
+    } finally {
+      l.onboarding.signal("kube-apiserver", "SIGCONT");
+    }
+    await eventually(
+      "AccessRequest while-down Granted after the apiserver is back",
+      async () => (await l.platformClient.get<AccessRequest>(ref("AccessRequest", "while-down"))).status?.phase === "Granted",
+      90_000,
+    );
+  });
+});
