@@ -49,8 +49,12 @@ interface SecretData {
 registerPlural("Cluster", "clusters");
 registerPlural("ClusterProfile", "clusterprofiles");
 
+/** The Kubernetes versions its ClusterProfile lists (comma-separated); default: what testenv builds. */
+export const VERSIONS_ENV = "LOCAL_KUBERNETES_VERSIONS";
+const DEFAULT_VERSIONS = "1.37.2";
+
 /** The ClusterProfile a provider owns: clusters of this profile are its to answer. */
-export function clusterProfile(providerName: string, versions: readonly string[] = ["1"]) {
+export function clusterProfile(providerName: string, versions: readonly string[]) {
   return {
     apiVersion: CLUSTERS_API_VERSION,
     kind: "ClusterProfile",
@@ -123,7 +127,8 @@ export function clusterProviderLocal(): Provider {
   return defineProvider({
     name: "cluster-provider-local",
     async init({ invocation, platform, log }) {
-      await platform.apply(clusterProfile(invocation.providerName), FIELD_MANAGER, { force: true });
+      const versions = (process.env[VERSIONS_ENV] || DEFAULT_VERSIONS).split(",").map((v) => v.trim());
+      await platform.apply(clusterProfile(invocation.providerName, versions), FIELD_MANAGER, { force: true });
       log.info("ClusterProfile applied", { profile: invocation.providerName });
     },
     async run({ invocation, platform, namespace, signal, log }) {

@@ -98,7 +98,10 @@ function why(status: Answerable["status"]): string {
   const open = (status?.conditions ?? []).filter((c) => c.status !== "True");
   const parts = open.map((c) => `${c.type}=${c.status}${c.reason ? ` ${c.reason}` : ""}${c.message ? `: ${c.message}` : ""}`);
   const detail = [status?.reason, status?.message].filter(Boolean).join(": ");
-  return [detail, ...parts].filter(Boolean).map((p) => `; ${p}`).join("");
+  const said = [detail, ...parts].filter(Boolean);
+  if (said.length > 0) return said.map((p) => `; ${p}`).join("");
+  // openMCP's scheduler and AccessRequest controller log why they cannot answer but write only the phase.
+  return "; the status says nothing more: look at the logs of the openMCP scheduler and AccessRequest controller (a purpose no mapping knows, a ClusterProfile that does not exist) and of the ClusterProvider";
 }
 
 function denial(status: { reason?: string; message?: string } | undefined): string {
