@@ -1,6 +1,6 @@
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, readFile, readdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
@@ -87,9 +87,16 @@ describe("local landscape end to end (platform + onboarding, reference scheduler
     assert.equal(await l.platformClient.find(crd), undefined, "and not on the platform cluster");
 
     // The answers came from the real controllers: the scheduler's Cluster, the reference's labels.
+    // Ready means the run pod started; its requests follow.
     const crName = stableRequestName(CONTROLLER_NAME, "onboarding");
-    const cr = await l.platformClient.get<ClusterRequest>(ref("ClusterRequest", crName));
-    assert.equal(cr.status?.phase, "Granted");
+    const cr = await eventually(
+      "the run's ClusterRequest Granted",
+      async () => {
+        const live = await l.platformClient.find<ClusterRequest>(ref("ClusterRequest", crName));
+        return live?.status?.phase === "Granted" ? live : undefined;
+      },
+      60_000,
+    );
     assert.deepEqual(cr.status?.cluster, { name: ONBOARDING_CLUSTER, namespace: NS });
     const cluster = await l.platformClient.get<{ spec: { profile: string }; status?: { phase?: string; apiServer?: string } }>(
       ref("Cluster", ONBOARDING_CLUSTER),
@@ -140,17 +147,25 @@ describe("local landscape end to end (platform + onboarding, reference scheduler
     const granted = KubeClient.create({ kubeconfig });
     assert.equal(granted.server, l.onboarding.server);
 
-    // What the apiserver says this identity may do, against what was asked (plus discovery's defaults).
-    const review = (await granted.call("POST", "/apis/authorization.k8s.io/v1/selfsubjectrulesreviews", {
-      body: { apiVersion: "authorization.k8s.io/v1", kind: "SelfSubjectRulesReview", spec: { namespace: "default" } },
-      verb: "create",
-    })) as { status: { resourceRules: { apiGroups?: string[]; resources?: string[]; verbs: string[] }[] } };
+    // What the apiserver says this identity may do, beyond what everyone may, against what was asked.
     const asked = (ar.spec.token?.permissions ?? []).flatMap((p) => p.rules);
-    const defaults = new Set(["selfsubjectreviews", "selfsubjectaccessreviews", "selfsubjectrulesreviews"]);
-    const beyond = review.status.resourceRules.filter((r) => !(r.resources ?? []).every((res) => defaults.has(res)));
     const key = (r: { apiGroups?: string[]; resources?: string[]; verbs: string[] }) =>
       JSON.stringify([[...(r.apiGroups ?? [])].sort(), [...(r.resources ?? [])].sort(), [...r.verbs].sort()]);
-    assert.deepEqual(beyond.map(key).sort(), asked.map(key).sort());
+    // What every authenticated identity may do there (discovery, self reviews, …): a ServiceAccount bound to nothing.
+    await l.onboardingClient.apply({ apiVersion: "v1", kind: "ServiceAccount", metadata: { name: "baseline", namespace: "default" } }, "test");
+    const baselineToken = (await l.onboardingClient.call("POST", "/api/v1/namespaces/default/serviceaccounts/baseline/token", {
+      body: { apiVersion: "authentication.k8s.io/v1", kind: "TokenRequest", spec: { expirationSeconds: 600 } },
+      verb: "create",
+    })) as { status: { token: string } };
+    const baseline = KubeClient.create({ kubeconfig: tokenKubeconfig(l.onboarding, "baseline", baselineToken.status.token) });
+    const rulesOf = async (c: KubeClient) =>
+      ((await c.call("POST", "/apis/authorization.k8s.io/v1/selfsubjectrulesreviews", {
+        body: { apiVersion: "authorization.k8s.io/v1", kind: "SelfSubjectRulesReview", spec: { namespace: "default" } },
+        verb: "create",
+      })) as { status: { resourceRules: { apiGroups?: string[]; resources?: string[]; verbs: string[] }[] } }).status.resourceRules.map(key);
+    const everyone = new Set(await rulesOf(baseline));
+    const beyond = (await rulesOf(granted)).filter((r) => !everyone.has(r));
+    assert.deepEqual(beyond.sort(), asked.map(key).sort());
 
     // Tries, each as a real request.
     await granted.list({ apiVersion: EXAMPLE_API_VERSION, kind: "Example", namespace: "default" });
@@ -277,7 +292,11 @@ describe("local landscape end to end (platform + onboarding, reference scheduler
           return c.status?.phase === "Not Ready" ? c : undefined;
         },
         60_000,
-      );
+      ).catch(async (err: Error) => {
+        const logs = await readdir(join(dir, "pods"));
+        const run = logs.find((f) => f.startsWith("cp-local-") && !f.includes("init") && f.endsWith(".log"));
+        throw new Error(`${err.message}\n${run ? (await readFile(join(dir, "pods", run), "utf8")).slice(-3000) : ""}`);
+      });
       assert.match(falseConditions(cluster.status), /Ready=False ClusterUnreachable/);
     } finally {
       l.onboarding.signal("kube-apiserver", "SIGCONT");

@@ -1,3 +1,4 @@
+import { isDeepStrictEqual } from "node:util";
 import {
   CLUSTERS_API_VERSION,
   type AccessRequest,
@@ -256,7 +257,11 @@ class LocalController {
       conditions,
       ...(apiServer ? { apiServer } : {}),
     };
-    if (JSON.stringify(status) !== JSON.stringify({ ...cluster.status, ...status })) {
+    // Only what we set is compared: an unchanged Cluster costs no write.
+    const before = Object.fromEntries(
+      Object.keys(status).map((k) => [k, (cluster.status as Record<string, unknown> | undefined)?.[k]]),
+    );
+    if (!isDeepStrictEqual(status, before)) {
       await this.platform.patch(clusterRef(cluster), "merge", { status }, { subresource: "status" });
       this.log.info("Cluster status", { cluster: `${cluster.metadata.namespace}/${name}`, phase, reason: ready.reason });
     }

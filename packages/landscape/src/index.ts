@@ -11,3 +11,4 @@ export {
   type LandscapeOptions,
 } from "./start-landscape.ts";
 export { PodRunner, resolvePodEnv, EXTERNAL_BEHAVIOR, type PodRunnerOptions, type RunnablePod } from "./pod-runner.ts";
+export { runLandscapeDemo } from "./landscape-demo.ts";

@@ -6,11 +6,13 @@ import { installCrds, startOperator, type RunningOperator } from "@openmcp-ts/op
 import { startControlPlane, type ControlPlane } from "@openmcp-ts/testenv";
 
 type Progress = (line: string) => void;
+// The reference's helpers live with the benchmarks, which also depend on this package: a path, not a
+// workspace dependency, keeps the two from depending on each other.
 import {
   installReferenceCrds,
   spawnReferenceOperator,
   type ReferenceProcess,
-} from "@openmcp-ts/bench/reference/reference-operator.ts";
+} from "../../../bench/reference/reference-operator.ts";
 import { EXTERNAL_BEHAVIOR, PodRunner } from "./pod-runner.ts";
 
 export const LANDSCAPE_NAMESPACE = "openmcp-system";
