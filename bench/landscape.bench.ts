@@ -39,7 +39,12 @@ async function landscapeOnce(): Promise<{ total: number; steps: { step: string; 
       ["ClusterProvider", "local"],
       ["ServiceProvider", "example"],
     ] as const) {
-      await eventually(`${kind} ${name} Ready`, async () => ready(await l.platformClient.find<Provider>({ apiVersion: API_VERSION, kind, name })), 300_000, 100);
+      await eventually(
+        `${kind} ${name} Ready`,
+        async () => ready(await l.platformClient.find<Provider>({ apiVersion: API_VERSION, kind, name })),
+        300_000,
+        100,
+      );
       steps.push({ step: `${kind} ${name} Ready`, ms: Date.now() - t });
       t = Date.now();
     }
@@ -80,8 +85,14 @@ async function minimalOnce(): Promise<{ total: number; steps: { step: string; ms
     const client = KubeClient.create({ kubeconfig: cp.kubeconfigPath });
     const logger = createLogger("ERROR");
     await installCrds(client, logger);
-    await client.apply({ apiVersion: "v1", kind: "Namespace", metadata: { name: LANDSCAPE_NAMESPACE } }, "bench");
-    const operator = await startOperator({ environment: "local", namespace: LANDSCAPE_NAMESPACE, kubeconfig: cp.kubeconfigPath }, logger);
+    await client.apply(
+      { apiVersion: "v1", kind: "Namespace", metadata: { name: LANDSCAPE_NAMESPACE } },
+      "bench",
+    );
+    const operator = await startOperator(
+      { environment: "local", namespace: LANDSCAPE_NAMESPACE, kubeconfig: cp.kubeconfigPath },
+      logger,
+    );
     mark("CRDs installed, operator started");
     try {
       const example: Provider = {
@@ -91,7 +102,19 @@ async function minimalOnce(): Promise<{ total: number; steps: { step: string; ms
         spec: { image: "ghcr.io/openmcp-project/images/service-provider-example:v1.0.0" },
       };
       await client.apply(example, "bench");
-      await eventually("example-service Ready", async () => ready(await client.find<Provider>({ apiVersion: API_VERSION, kind: "ServiceProvider", name: "example-service" })), 120_000, 100);
+      await eventually(
+        "example-service Ready",
+        async () =>
+          ready(
+            await client.find<Provider>({
+              apiVersion: API_VERSION,
+              kind: "ServiceProvider",
+              name: "example-service",
+            }),
+          ),
+        120_000,
+        100,
+      );
       mark("ServiceProvider example-service Ready (kwok pods)");
     } finally {
       await operator.stop();

@@ -37,6 +37,13 @@ const falseConditions = (s: { conditions?: Condition[] } | undefined): string =>
     .map((c) => `${c.type}=${c.status} ${c.reason}: ${c.message}`)
     .join("; ");
 
+/** A catch handler that fails with the error's message and what `detail` finds out. */
+const explained =
+  (detail: () => Promise<string>) =>
+  async (err: unknown): Promise<never> => {
+    throw new Error(`${err instanceof Error ? err.message : String(err)}\n${await detail()}`, { cause: err });
+  };
+
 async function forbidden(what: string, call: () => Promise<unknown>, code = 403): Promise<void> {
   await assert.rejects(call, (err: unknown) => {
     assert.ok(err instanceof ApiError, `${what}: ${String(err)}`);
@@ -75,14 +82,23 @@ describe("local landscape end to end (platform + onboarding, reference scheduler
       ["ClusterProvider", "local"],
       ["ServiceProvider", "example"],
     ] as const) {
-      await eventually(`${kind} ${name} Ready`, async () => ready(await provider(kind, name)), 180_000, 250).catch(
-        async (err: Error) => {
-          const status = JSON.stringify((await provider(kind, name))?.status);
-          throw new Error(`${err.message}\nstatus: ${status}\npod logs in ${dir}/pods`);
-        },
+      await eventually(
+        `${kind} ${name} Ready`,
+        async () => ready(await provider(kind, name)),
+        180_000,
+        250,
+      ).catch(
+        explained(
+          async () =>
+            `status: ${JSON.stringify((await provider(kind, name))?.status)}\npod logs in ${dir}/pods`,
+        ),
       );
     }
-    const crd = { apiVersion: "apiextensions.k8s.io/v1", kind: "CustomResourceDefinition", name: EXAMPLE_CRD };
+    const crd = {
+      apiVersion: "apiextensions.k8s.io/v1",
+      kind: "CustomResourceDefinition",
+      name: EXAMPLE_CRD,
+    };
     assert.ok(await l.onboardingClient.find(crd), "the Example CRD is installed on the onboarding cluster");
     assert.equal(await l.platformClient.find(crd), undefined, "and not on the platform cluster");
 
@@ -98,13 +114,21 @@ describe("local landscape end to end (platform + onboarding, reference scheduler
       60_000,
     );
     assert.deepEqual(cr.status?.cluster, { name: ONBOARDING_CLUSTER, namespace: NS });
-    const cluster = await l.platformClient.get<{ spec: { profile: string }; status?: { phase?: string; apiServer?: string } }>(
-      ref("Cluster", ONBOARDING_CLUSTER),
-    );
+    const cluster = await l.platformClient.get<{
+      spec: { profile: string };
+      status?: { phase?: string; apiServer?: string };
+    }>(ref("Cluster", ONBOARDING_CLUSTER));
     assert.equal(cluster.spec.profile, "local");
     assert.equal(cluster.status?.phase, "Ready");
     assert.equal(cluster.status?.apiServer, l.onboarding.server);
-    const ar = await l.platformClient.get<AccessRequest>(ref("AccessRequest", crName));
+    const ar = await eventually(
+      "the run's AccessRequest Granted",
+      async () => {
+        const live = await l.platformClient.find<AccessRequest>(ref("AccessRequest", crName));
+        return live?.status?.phase === "Granted" ? live : undefined;
+      },
+      60_000,
+    );
     assert.equal(ar.metadata.labels?.["clusters.openmcp.cloud/provider"], "local");
     assert.equal(ar.metadata.labels?.["clusters.openmcp.cloud/profile"], "local");
     assert.deepEqual(ar.spec.clusterRef, { name: ONBOARDING_CLUSTER, namespace: NS });
@@ -152,17 +176,38 @@ describe("local landscape end to end (platform + onboarding, reference scheduler
     const key = (r: { apiGroups?: string[]; resources?: string[]; verbs: string[] }) =>
       JSON.stringify([[...(r.apiGroups ?? [])].sort(), [...(r.resources ?? [])].sort(), [...r.verbs].sort()]);
     // What every authenticated identity may do there (discovery, self reviews, …): a ServiceAccount bound to nothing.
-    await l.onboardingClient.apply({ apiVersion: "v1", kind: "ServiceAccount", metadata: { name: "baseline", namespace: "default" } }, "test");
-    const baselineToken = (await l.onboardingClient.call("POST", "/api/v1/namespaces/default/serviceaccounts/baseline/token", {
-      body: { apiVersion: "authentication.k8s.io/v1", kind: "TokenRequest", spec: { expirationSeconds: 600 } },
-      verb: "create",
-    })) as { status: { token: string } };
-    const baseline = KubeClient.create({ kubeconfig: tokenKubeconfig(l.onboarding, "baseline", baselineToken.status.token) });
-    const rulesOf = async (c: KubeClient) =>
-      ((await c.call("POST", "/apis/authorization.k8s.io/v1/selfsubjectrulesreviews", {
-        body: { apiVersion: "authorization.k8s.io/v1", kind: "SelfSubjectRulesReview", spec: { namespace: "default" } },
+    await l.onboardingClient.apply(
+      { apiVersion: "v1", kind: "ServiceAccount", metadata: { name: "baseline", namespace: "default" } },
+      "test",
+    );
+    const baselineToken = (await l.onboardingClient.call(
+      "POST",
+      "/api/v1/namespaces/default/serviceaccounts/baseline/token",
+      {
+        body: {
+          apiVersion: "authentication.k8s.io/v1",
+          kind: "TokenRequest",
+          spec: { expirationSeconds: 600 },
+        },
         verb: "create",
-      })) as { status: { resourceRules: { apiGroups?: string[]; resources?: string[]; verbs: string[] }[] } }).status.resourceRules.map(key);
+      },
+    )) as { status: { token: string } };
+    const baseline = KubeClient.create({
+      kubeconfig: tokenKubeconfig(l.onboarding, "baseline", baselineToken.status.token),
+    });
+    const rulesOf = async (c: KubeClient) =>
+      (
+        (await c.call("POST", "/apis/authorization.k8s.io/v1/selfsubjectrulesreviews", {
+          body: {
+            apiVersion: "authorization.k8s.io/v1",
+            kind: "SelfSubjectRulesReview",
+            spec: { namespace: "default" },
+          },
+          verb: "create",
+        })) as {
+          status: { resourceRules: { apiGroups?: string[]; resources?: string[]; verbs: string[] }[] };
+        }
+      ).status.resourceRules.map(key);
     const everyone = new Set(await rulesOf(baseline));
     const beyond = (await rulesOf(granted)).filter((r) => !everyone.has(r));
     assert.deepEqual(beyond.sort(), asked.map(key).sort());
@@ -170,9 +215,15 @@ describe("local landscape end to end (platform + onboarding, reference scheduler
     // Tries, each as a real request.
     await granted.list({ apiVersion: EXAMPLE_API_VERSION, kind: "Example", namespace: "default" });
     await granted.list({ apiVersion: "v1", kind: "ConfigMap", namespace: "default" });
-    await forbidden("list Secrets on onboarding", () => granted.list({ apiVersion: "v1", kind: "Secret", namespace: "default" }));
+    await forbidden("list Secrets on onboarding", () =>
+      granted.list({ apiVersion: "v1", kind: "Secret", namespace: "default" }),
+    );
     await forbidden("delete a CRD on onboarding", () =>
-      granted.delete({ apiVersion: "apiextensions.k8s.io/v1", kind: "CustomResourceDefinition", name: EXAMPLE_CRD }),
+      granted.delete({
+        apiVersion: "apiextensions.k8s.io/v1",
+        kind: "CustomResourceDefinition",
+        name: EXAMPLE_CRD,
+      }),
     );
     await forbidden("create a Namespace on onboarding", () =>
       granted.create({ apiVersion: "v1", kind: "Namespace", metadata: { name: "not-mine" } }),
@@ -180,8 +231,16 @@ describe("local landscape end to end (platform + onboarding, reference scheduler
     // The same token against the platform cluster: not even authenticated.
     const token = Buffer.from(secret.data.token ?? "", "base64").toString();
     const onPlatform = KubeClient.create({ kubeconfig: tokenKubeconfig(l.platform, "granted", token) });
-    await forbidden("list ConfigMaps on the platform", () => onPlatform.list({ apiVersion: "v1", kind: "ConfigMap", namespace: NS }), 401);
-    await forbidden("read providers on the platform", () => onPlatform.list({ apiVersion: API_VERSION, kind: "ServiceProvider" }), 401);
+    await forbidden(
+      "list ConfigMaps on the platform",
+      () => onPlatform.list({ apiVersion: "v1", kind: "ConfigMap", namespace: NS }),
+      401,
+    );
+    await forbidden(
+      "read providers on the platform",
+      () => onPlatform.list({ apiVersion: API_VERSION, kind: "ServiceProvider" }),
+      401,
+    );
   });
 
   it("an AccessRequest's TTL ends it: the reference deletes it, the provider removes its ServiceAccount, RBAC and Secret", async () => {
@@ -192,10 +251,19 @@ describe("local landscape end to end (platform + onboarding, reference scheduler
       spec: {
         clusterRef: { name: ONBOARDING_CLUSTER, namespace: NS },
         ttl: "30s",
-        token: { permissions: [{ namespace: "team-a", rules: [{ apiGroups: [""], resources: ["pods"], verbs: ["get"] }] }] },
+        token: {
+          permissions: [
+            { namespace: "team-a", rules: [{ apiGroups: [""], resources: ["pods"], verbs: ["get"] }] },
+          ],
+        },
       },
     });
-    const sa = { apiVersion: "v1", kind: "ServiceAccount", namespace: ACCESS_NAMESPACE, name: serviceAccountName(ar) };
+    const sa = {
+      apiVersion: "v1",
+      kind: "ServiceAccount",
+      namespace: ACCESS_NAMESPACE,
+      name: serviceAccountName(ar),
+    };
     const granted = await eventually(
       "AccessRequest short-lived Granted",
       async () => {
@@ -205,12 +273,26 @@ describe("local landscape end to end (platform + onboarding, reference scheduler
       60_000,
     );
     assert.ok(await l.onboardingClient.find(sa), "its ServiceAccount exists on onboarding");
-    const role = { apiVersion: "rbac.authorization.k8s.io/v1", kind: "Role", namespace: "team-a", name: `${sa.name}-0` };
+    const role = {
+      apiVersion: "rbac.authorization.k8s.io/v1",
+      kind: "Role",
+      namespace: "team-a",
+      name: `${sa.name}-0`,
+    };
     assert.ok(await l.onboardingClient.find(role), "its Role exists in the requested namespace");
-    const secretRef = { apiVersion: "v1", kind: "Secret", namespace: NS, name: granted.status?.secretRef?.name ?? "" };
+    const secretRef = {
+      apiVersion: "v1",
+      kind: "Secret",
+      namespace: NS,
+      name: granted.status?.secretRef?.name ?? "",
+    };
     assert.ok(await l.platformClient.find(secretRef));
 
-    await eventually("AccessRequest short-lived deleted after its TTL", async () => !(await l.platformClient.find(ref("AccessRequest", "short-lived"))), 60_000);
+    await eventually(
+      "AccessRequest short-lived deleted after its TTL",
+      async () => !(await l.platformClient.find(ref("AccessRequest", "short-lived"))),
+      60_000,
+    );
     assert.equal(await l.onboardingClient.find(sa), undefined, "ServiceAccount removed");
     assert.equal(await l.onboardingClient.find(role), undefined, "Role removed");
     await eventually("access Secret removed", async () => !(await l.platformClient.find(secretRef)), 30_000);
@@ -266,7 +348,11 @@ describe("local landscape end to end (platform + onboarding, reference scheduler
     );
     const ar = await l.platformClient.get<AccessRequest>(ref("AccessRequest", "to-orphan"));
     assert.equal(ar.status?.phase, "Pending");
-    assert.equal(ar.metadata.labels?.["clusters.openmcp.cloud/provider"], undefined, "no provider is responsible");
+    assert.equal(
+      ar.metadata.labels?.["clusters.openmcp.cloud/provider"],
+      undefined,
+      "no provider is responsible",
+    );
     assert.equal(ar.status?.secretRef, undefined);
   });
 
@@ -281,29 +367,43 @@ describe("local landscape end to end (platform + onboarding, reference scheduler
       });
       const why = await eventually(
         "AccessRequest while-down says the cluster does not answer",
-        async () => falseConditions((await l.platformClient.get<AccessRequest>(ref("AccessRequest", "while-down"))).status) || undefined,
+        async () =>
+          falseConditions(
+            (await l.platformClient.get<AccessRequest>(ref("AccessRequest", "while-down"))).status,
+          ) || undefined,
         60_000,
       );
-      assert.match(why, /Granted=False ClusterUnreachable: cannot grant access to Cluster "onboarding": the API server of Cluster "onboarding" \(https:\/\/127\.0\.0\.1:\d+\) does not answer/);
+      assert.match(
+        why,
+        /Granted=False ClusterUnreachable: cannot grant access to Cluster "onboarding": the API server of Cluster "onboarding" \(https:\/\/127\.0\.0\.1:\d+\) does not answer/,
+      );
       const cluster = await eventually(
         "Cluster onboarding Not Ready",
         async () => {
-          const c = await l.platformClient.get<{ status?: { phase?: string; conditions?: Condition[] } }>(ref("Cluster", ONBOARDING_CLUSTER));
+          const c = await l.platformClient.get<{ status?: { phase?: string; conditions?: Condition[] } }>(
+            ref("Cluster", ONBOARDING_CLUSTER),
+          );
           return c.status?.phase === "Not Ready" ? c : undefined;
         },
         60_000,
-      ).catch(async (err: Error) => {
-        const logs = await readdir(join(dir, "pods"));
-        const run = logs.find((f) => f.startsWith("cp-local-") && !f.includes("init") && f.endsWith(".log"));
-        throw new Error(`${err.message}\n${run ? (await readFile(join(dir, "pods", run), "utf8")).slice(-3000) : ""}`);
-      });
+      ).catch(
+        explained(async () => {
+          const logs = await readdir(join(dir, "pods"));
+          const run = logs.find(
+            (f) => f.startsWith("cp-local-") && !f.includes("init") && f.endsWith(".log"),
+          );
+          return run ? (await readFile(join(dir, "pods", run), "utf8")).slice(-3000) : "";
+        }),
+      );
       assert.match(falseConditions(cluster.status), /Ready=False ClusterUnreachable/);
     } finally {
       l.onboarding.signal("kube-apiserver", "SIGCONT");
     }
     await eventually(
       "AccessRequest while-down Granted after the apiserver is back",
-      async () => (await l.platformClient.get<AccessRequest>(ref("AccessRequest", "while-down"))).status?.phase === "Granted",
+      async () =>
+        (await l.platformClient.get<AccessRequest>(ref("AccessRequest", "while-down"))).status?.phase ===
+        "Granted",
       90_000,
     );
   });

@@ -19,7 +19,11 @@ const request = (over: Partial<AccessRequest> = {}): AccessRequest => ({
     token: {
       permissions: [
         { rules: [{ apiGroups: [""], resources: ["configmaps"], verbs: ["get"] }] },
-        { name: "pods", namespace: "team-a", rules: [{ apiGroups: [""], resources: ["pods"], verbs: ["list"] }] },
+        {
+          name: "pods",
+          namespace: "team-a",
+          rules: [{ apiGroups: [""], resources: ["pods"], verbs: ["list"] }],
+        },
       ],
       roleRefs: [{ kind: "ClusterRole", name: "view" }],
     },
@@ -45,28 +49,60 @@ describe("accessObjects", () => {
       ],
     );
     const binding = objects.find((o) => o.kind === "RoleBinding");
-    assert.deepEqual(binding?.subjects, [{ kind: "ServiceAccount", name: "ar-1234", namespace: ACCESS_NAMESPACE }]);
+    assert.deepEqual(binding?.subjects, [
+      { kind: "ServiceAccount", name: "ar-1234", namespace: ACCESS_NAMESPACE },
+    ]);
     assert.deepEqual(accessObjects(request()), objects, "deterministic");
   });
 
   it("fails without a uid, naming the request", () => {
-    assert.throws(() => accessObjects(request({ metadata: { name: "ar", namespace: "ns" } })), /ns\/ar has no uid/);
+    assert.throws(
+      () => accessObjects(request({ metadata: { name: "ar", namespace: "ns" } })),
+      /ns\/ar has no uid/,
+    );
   });
 });
 
 describe("isResponsible (the reference's IsClusterProviderResponsibleForAccessRequest)", () => {
   const cases: [string, AccessRequest, boolean][] = [
     ["labelled for us, Pending", request(), true],
-    ["labelled for another provider", request({ metadata: { ...request().metadata, labels: { "clusters.openmcp.cloud/provider": "x", "clusters.openmcp.cloud/profile": "p" } } }), false],
-    ["no profile label", request({ metadata: { ...request().metadata, labels: { "clusters.openmcp.cloud/provider": "local" } } }), false],
+    [
+      "labelled for another provider",
+      request({
+        metadata: {
+          ...request().metadata,
+          labels: { "clusters.openmcp.cloud/provider": "x", "clusters.openmcp.cloud/profile": "p" },
+        },
+      }),
+      false,
+    ],
+    [
+      "no profile label",
+      request({
+        metadata: { ...request().metadata, labels: { "clusters.openmcp.cloud/provider": "local" } },
+      }),
+      false,
+    ],
     ["Denied", request({ status: { phase: "Denied" } }), false],
     ["Granted at this generation", request({ status: { phase: "Granted", observedGeneration: 2 } }), true],
-    ["Granted at an older generation", request({ status: { phase: "Granted", observedGeneration: 1 } }), false],
+    [
+      "Granted at an older generation",
+      request({ status: { phase: "Granted", observedGeneration: 1 } }),
+      false,
+    ],
   ];
-  for (const [name, ar, expected] of cases) it(name, () => assert.equal(isResponsible(ar, "local"), expected));
+  for (const [name, ar, expected] of cases)
+    it(name, () => assert.equal(isResponsible(ar, "local"), expected));
 });
 
 describe("parseDurationSeconds", () => {
-  for (const [text, seconds] of [["1h30m", 5400], ["90s", 90], ["1.5h", 5400], ["500ms", 0.5], ["x", undefined], [undefined, undefined]] as const)
+  for (const [text, seconds] of [
+    ["1h30m", 5400],
+    ["90s", 90],
+    ["1.5h", 5400],
+    ["500ms", 0.5],
+    ["x", undefined],
+    [undefined, undefined],
+  ] as const)
     it(String(text), () => assert.equal(parseDurationSeconds(text), seconds));
 });

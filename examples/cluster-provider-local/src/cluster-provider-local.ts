@@ -177,7 +177,8 @@ class LocalController {
       { apiVersion: CLUSTERS_API_VERSION, kind: "Cluster" },
       {
         onEvent: (_t, c) => {
-          if (c.spec.profile === provider) this.queue.add(`Cluster/${c.metadata.namespace}/${c.metadata.name}`);
+          if (c.spec.profile === provider)
+            this.queue.add(`Cluster/${c.metadata.namespace}/${c.metadata.name}`);
         },
         onError,
       },
@@ -263,7 +264,11 @@ class LocalController {
     );
     if (!isDeepStrictEqual(status, before)) {
       await this.platform.patch(clusterRef(cluster), "merge", { status }, { subresource: "status" });
-      this.log.info("Cluster status", { cluster: `${cluster.metadata.namespace}/${name}`, phase, reason: ready.reason });
+      this.log.info("Cluster status", {
+        cluster: `${cluster.metadata.namespace}/${name}`,
+        phase,
+        reason: ready.reason,
+      });
     }
     return { requeueAfterMs: ready.status === "True" ? HEALTHY_RECHECK_MS : UNHEALTHY_RECHECK_MS };
   }
@@ -294,13 +299,22 @@ class LocalController {
     }
   }
 
-  private async grant(ar: AccessRequest, clusterName: string, id: string): Promise<{ requeueAfterMs: number }> {
+  private async grant(
+    ar: AccessRequest,
+    clusterName: string,
+    id: string,
+  ): Promise<{ requeueAfterMs: number }> {
     const target = this.targets.get(clusterName);
     await reachable(target, clusterName);
     for (const obj of accessObjects(ar)) await target.apply(obj, FIELD_MANAGER, { force: true });
 
     const secretName = accessSecretName(ar);
-    const secretRef = { apiVersion: "v1", kind: "Secret", namespace: ar.metadata.namespace ?? "", name: secretName };
+    const secretRef = {
+      apiVersion: "v1",
+      kind: "Secret",
+      namespace: ar.metadata.namespace ?? "",
+      name: secretName,
+    };
     const existing = await this.platform.find<SecretData>(secretRef);
     const now = Date.now();
     const expires = Date.parse(Buffer.from(existing?.data?.expirationTimestamp ?? "", "base64").toString());
@@ -308,7 +322,8 @@ class LocalController {
     const granted = ar.status?.phase === "Granted" && ar.status.observedGeneration === ar.metadata.generation;
     // A token is renewed when 80 % of its life has passed (as kubelets renew projected tokens).
     const renewAt = created + 0.8 * (expires - created);
-    if (granted && existing && Number.isFinite(renewAt) && now < renewAt) return { requeueAfterMs: renewAt - now };
+    if (granted && existing && Number.isFinite(renewAt) && now < renewAt)
+      return { requeueAfterMs: renewAt - now };
 
     const ttlSeconds = parseDurationSeconds(ar.spec.ttl);
     const lifetime = Math.max(MIN_TOKEN_SECONDS, Math.min(TOKEN_LIFETIME_SECONDS, ttlSeconds ?? Infinity));
@@ -316,11 +331,23 @@ class LocalController {
     const review = (await target.call(
       "POST",
       `/api/v1/namespaces/${ACCESS_NAMESPACE}/serviceaccounts/${sa}/token`,
-      { body: { apiVersion: "authentication.k8s.io/v1", kind: "TokenRequest", spec: { expirationSeconds: lifetime } }, verb: "create" },
+      {
+        body: {
+          apiVersion: "authentication.k8s.io/v1",
+          kind: "TokenRequest",
+          spec: { expirationSeconds: lifetime },
+        },
+        verb: "create",
+      },
     )) as { status: { token: string; expirationTimestamp: string } };
     const cluster = target.kubeConfig.getCurrentCluster();
     const caData = cluster?.caData ?? "";
-    const kubeconfig = tokenKubeconfigYaml(target.server, caData, `${ACCESS_NAMESPACE}/${sa}`, review.status.token);
+    const kubeconfig = tokenKubeconfigYaml(
+      target.server,
+      caData,
+      `${ACCESS_NAMESPACE}/${sa}`,
+      review.status.token,
+    );
     const b64 = (s: string): string => Buffer.from(s).toString("base64");
     await this.platform.apply(
       {
@@ -332,7 +359,13 @@ class LocalController {
           labels: { [LABEL_ACCESS_REQUEST_UID]: ar.metadata.uid ?? "" },
           // Deleting the request deletes its Secret (garbage collection), whoever deletes it.
           ownerReferences: [
-            { apiVersion: CLUSTERS_API_VERSION, kind: "AccessRequest", name: ar.metadata.name, uid: ar.metadata.uid, controller: true },
+            {
+              apiVersion: CLUSTERS_API_VERSION,
+              kind: "AccessRequest",
+              name: ar.metadata.name,
+              uid: ar.metadata.uid,
+              controller: true,
+            },
           ],
         } as ObjectMeta,
         type: "Opaque",
@@ -348,11 +381,16 @@ class LocalController {
       FIELD_MANAGER,
       { force: true },
     );
-    await this.writeAccessStatus(ar, "Granted", {
-      status: "True",
-      reason: "AccessGranted",
-      message: `ServiceAccount ${ACCESS_NAMESPACE}/${sa} on Cluster ${JSON.stringify(clusterName)}, token until ${review.status.expirationTimestamp}`,
-    }, secretName);
+    await this.writeAccessStatus(
+      ar,
+      "Granted",
+      {
+        status: "True",
+        reason: "AccessGranted",
+        message: `ServiceAccount ${ACCESS_NAMESPACE}/${sa} on Cluster ${JSON.stringify(clusterName)}, token until ${review.status.expirationTimestamp}`,
+      },
+      secretName,
+    );
     this.log.info("AccessRequest granted", { accessRequest: id, cluster: clusterName, secret: secretName });
     return { requeueAfterMs: 0.8 * lifetime * 1000 };
   }
@@ -366,10 +404,20 @@ class LocalController {
       // Reverse order: bindings before roles, the ServiceAccount last; the shared namespaces stay.
       for (const obj of accessObjects(ar).reverse()) {
         if (obj.kind === "Namespace") continue;
-        await target.delete({ apiVersion: obj.apiVersion, kind: obj.kind, name: obj.metadata.name, ...(obj.metadata.namespace ? { namespace: obj.metadata.namespace } : {}) });
+        await target.delete({
+          apiVersion: obj.apiVersion,
+          kind: obj.kind,
+          name: obj.metadata.name,
+          ...(obj.metadata.namespace ? { namespace: obj.metadata.namespace } : {}),
+        });
       }
     }
-    await this.platform.delete({ apiVersion: "v1", kind: "Secret", namespace: ar.metadata.namespace ?? "", name: accessSecretName(ar) });
+    await this.platform.delete({
+      apiVersion: "v1",
+      kind: "Secret",
+      namespace: ar.metadata.namespace ?? "",
+      name: accessSecretName(ar),
+    });
     await this.platform.patch(arRef(ar), "merge", {
       metadata: {
         resourceVersion: ar.metadata.resourceVersion,
@@ -387,21 +435,42 @@ class LocalController {
     secretName?: string,
   ): Promise<void> {
     const generation = ar.metadata.generation ?? 0;
-    const conditions = setCondition(ar.status?.conditions, { type: "Granted", ...granted, observedGeneration: generation }, new Date());
+    const conditions = setCondition(
+      ar.status?.conditions,
+      { type: "Granted", ...granted, observedGeneration: generation },
+      new Date(),
+    );
     await this.platform.patch(
       arRef(ar),
       "merge",
-      { status: { phase, observedGeneration: generation, conditions, ...(secretName ? { secretRef: { name: secretName } } : {}) } },
+      {
+        status: {
+          phase,
+          observedGeneration: generation,
+          conditions,
+          ...(secretName ? { secretRef: { name: secretName } } : {}),
+        },
+      },
       { subresource: "status" },
     );
   }
 }
 
 function clusterRef(c: Cluster) {
-  return { apiVersion: CLUSTERS_API_VERSION, kind: "Cluster", namespace: c.metadata.namespace ?? "", name: c.metadata.name ?? "" };
+  return {
+    apiVersion: CLUSTERS_API_VERSION,
+    kind: "Cluster",
+    namespace: c.metadata.namespace ?? "",
+    name: c.metadata.name ?? "",
+  };
 }
 function arRef(ar: AccessRequest) {
-  return { apiVersion: CLUSTERS_API_VERSION, kind: "AccessRequest", namespace: ar.metadata.namespace ?? "", name: ar.metadata.name ?? "" };
+  return {
+    apiVersion: CLUSTERS_API_VERSION,
+    kind: "AccessRequest",
+    namespace: ar.metadata.namespace ?? "",
+    name: ar.metadata.name ?? "",
+  };
 }
 
 /** metav1.Duration's text (`1h30m`, `90s`, `1.5h`) in seconds; undefined when absent or not a duration. */

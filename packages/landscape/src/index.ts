@@ -10,5 +10,11 @@ export {
   type Landscape,
   type LandscapeOptions,
 } from "./start-landscape.ts";
-export { PodRunner, resolvePodEnv, EXTERNAL_BEHAVIOR, type PodRunnerOptions, type RunnablePod } from "./pod-runner.ts";
+export {
+  PodRunner,
+  resolvePodEnv,
+  EXTERNAL_BEHAVIOR,
+  type PodRunnerOptions,
+  type RunnablePod,
+} from "./pod-runner.ts";
 export { runLandscapeDemo } from "./landscape-demo.ts";

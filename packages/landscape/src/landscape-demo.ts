@@ -36,15 +36,19 @@ export async function runLandscapeDemo(say: (line: string) => void): Promise<() 
     const done = new Promise<void>((resolve) => (allReady = resolve));
     for (const kind of ["ClusterProvider", "ServiceProvider"] as const) {
       let last = "";
-      const w = new Informer<Provider>(l.platformClient, { apiVersion: API_VERSION, kind }, {
-        onEvent: (_t, p) => {
-          const line = conditionsLine(p);
-          if (line !== last) say(line);
-          last = line;
-          if (p.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True")) ready.add(kind);
-          if (ready.size === 2) allReady();
+      const w = new Informer<Provider>(
+        l.platformClient,
+        { apiVersion: API_VERSION, kind },
+        {
+          onEvent: (_t, p) => {
+            const line = conditionsLine(p);
+            if (line !== last) say(line);
+            last = line;
+            if (p.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True")) ready.add(kind);
+            if (ready.size === 2) allReady();
+          },
         },
-      });
+      );
       await w.start();
       watches.push(w);
     }
@@ -53,7 +57,12 @@ export async function runLandscapeDemo(say: (line: string) => void): Promise<() 
       done,
       new Promise<never>((_, reject) => {
         timer = setTimeout(
-          () => reject(new Error(`the providers are not Ready after ${READY_TIMEOUT_MS / 1000} s; pod logs in ${join(l.dir, "pods")}`)),
+          () =>
+            reject(
+              new Error(
+                `the providers are not Ready after ${READY_TIMEOUT_MS / 1000} s; pod logs in ${join(l.dir, "pods")}`,
+              ),
+            ),
           READY_TIMEOUT_MS,
         );
       }),

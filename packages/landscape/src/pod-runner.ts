@@ -121,7 +121,9 @@ export class PodRunner {
 
   private isOurs(pod: RunnablePod): string[] | undefined {
     const container = pod.spec.containers[0];
-    const external = container?.env?.some((e) => e.name === EXTERNAL_BEHAVIOR.name && e.value === EXTERNAL_BEHAVIOR.value);
+    const external = container?.env?.some(
+      (e) => e.name === EXTERNAL_BEHAVIOR.name && e.value === EXTERNAL_BEHAVIOR.value,
+    );
     return external && container ? this.options.programFor(container.image) : undefined;
   }
 
@@ -146,11 +148,17 @@ export class PodRunner {
     const container = pod.spec.containers[0]!;
     const sa = pod.spec.serviceAccountName ?? "default";
     const token = (await client.call("POST", `/api/v1/namespaces/${namespace}/serviceaccounts/${sa}/token`, {
-      body: { apiVersion: "authentication.k8s.io/v1", kind: "TokenRequest", spec: { expirationSeconds: 3600 } },
+      body: {
+        apiVersion: "authentication.k8s.io/v1",
+        kind: "TokenRequest",
+        spec: { expirationSeconds: 3600 },
+      },
       verb: "create",
     })) as { status: { token: string } };
     const kubeconfig = join(logDir, `${name}.kubeconfig`);
-    await writeFile(kubeconfig, tokenKubeconfig(cluster, `${namespace}/${sa}`, token.status.token), { mode: 0o600 });
+    await writeFile(kubeconfig, tokenKubeconfig(cluster, `${namespace}/${sa}`, token.status.token), {
+      mode: 0o600,
+    });
     const env = { PATH: process.env.PATH ?? "", ...resolvePodEnv(pod), KUBECONFIG: kubeconfig };
     const out = createWriteStream(join(logDir, `${name}.log`), { flags: "a" });
     const child = spawn(program[0]!, [...program.slice(1), ...(container.args ?? [])], {
@@ -218,12 +226,23 @@ export class PodRunner {
       phase: "Running",
       ready: false,
       restarts,
-      state: { waiting: { reason: "CrashLoopBackOff", message: `back-off ${backoffMs / 1000}s restarting failed container` } },
+      state: {
+        waiting: {
+          reason: "CrashLoopBackOff",
+          message: `back-off ${backoffMs / 1000}s restarting failed container`,
+        },
+      },
       lastState: { terminated },
     });
     setTimeout(() => {
       const live = this.informer.get(pod.metadata.name ?? "", this.options.namespace);
-      if (this.stopped || !live || live.metadata.deletionTimestamp || this.running.has(pod.metadata.name ?? "")) return;
+      if (
+        this.stopped ||
+        !live ||
+        live.metadata.deletionTimestamp ||
+        this.running.has(pod.metadata.name ?? "")
+      )
+        return;
       void this.launch(live, program, restarts).catch((err: unknown) =>
         this.options.onEvent?.(`cannot restart pod ${pod.metadata.name}: ${(err as Error).message}`),
       );
@@ -236,7 +255,11 @@ export class PodRunner {
   ): Promise<void> {
     const now = formatTime(new Date());
     const container = pod.spec.containers[0]!;
-    const condition = (type: string, status: boolean) => ({ type, status: status ? "True" : "False", lastTransitionTime: now });
+    const condition = (type: string, status: boolean) => ({
+      type,
+      status: status ? "True" : "False",
+      lastTransitionTime: now,
+    });
     await this.options.client.patch(
       { apiVersion: "v1", kind: "Pod", namespace: this.options.namespace, name: pod.metadata.name ?? "" },
       "merge",

@@ -159,7 +159,11 @@ export async function startLandscape(options: LandscapeOptions = {}): Promise<La
     });
     stops.push(() => reference.stop());
     const operator = await startOperator(
-      { environment: LANDSCAPE_ENVIRONMENT, namespace: LANDSCAPE_NAMESPACE, kubeconfig: platform.kubeconfigPath },
+      {
+        environment: LANDSCAPE_ENVIRONMENT,
+        namespace: LANDSCAPE_NAMESPACE,
+        kubeconfig: platform.kubeconfigPath,
+      },
       log,
     );
     stops.push(() => operator.stop());

@@ -28,7 +28,8 @@ async function main(): Promise<void> {
     // The landscape (platform + onboarding, the reference's scheduler and AccessRequest controllers).
     const { runLandscapeDemo } = await import("../../landscape/src/landscape-demo.ts");
     const stop = await runLandscapeDemo(say);
-    const exit = (): void => void stop().finally(() => (say("stopped; nothing left running"), process.exit(0)));
+    const exit = (): void =>
+      void stop().finally(() => (say("stopped; nothing left running"), process.exit(0)));
     process.once("SIGINT", exit);
     process.once("SIGTERM", exit);
     return;

@@ -74,7 +74,9 @@ async function waitForPhase<T extends Answerable>(
       if (object && (phase === "Granted" || phase === "Denied")) return { phase, object };
       const left = deadline - Date.now();
       if (left <= 0)
-        throw new Error(`not answered in time: phase is ${JSON.stringify(phase ?? "")}${why(object?.status)}`);
+        throw new Error(
+          `not answered in time: phase is ${JSON.stringify(phase ?? "")}${why(object?.status)}`,
+        );
       signal?.throwIfAborted();
       await new Promise<void>((resolve) => {
         const done = (): void => {
@@ -96,7 +98,9 @@ async function waitForPhase<T extends Answerable>(
 /** What the answering controllers wrote about a request still waiting: its conditions that are not True. */
 function why(status: Answerable["status"]): string {
   const open = (status?.conditions ?? []).filter((c) => c.status !== "True");
-  const parts = open.map((c) => `${c.type}=${c.status}${c.reason ? ` ${c.reason}` : ""}${c.message ? `: ${c.message}` : ""}`);
+  const parts = open.map(
+    (c) => `${c.type}=${c.status}${c.reason ? ` ${c.reason}` : ""}${c.message ? `: ${c.message}` : ""}`,
+  );
   const detail = [status?.reason, status?.message].filter(Boolean).join(": ");
   const said = [detail, ...parts].filter(Boolean);
   if (said.length > 0) return said.map((p) => `; ${p}`).join("");

@@ -18,7 +18,14 @@ export const INIT_BEHAVIOR_ENV = "TESTENV_INIT_BEHAVIOR";
 /** Applies to pods that are not Job pods (a provider's run Deployment). */
 export const RUN_BEHAVIOR_ENV = "TESTENV_RUN_BEHAVIOR";
 export const BEHAVIOR_ANNOTATION = "testenv.openmcp.cloud/behavior";
-export const POD_BEHAVIORS = ["normal", "fail", "crashloop", "image-pull-backoff", "never-ready", "external"] as const;
+export const POD_BEHAVIORS = [
+  "normal",
+  "fail",
+  "crashloop",
+  "image-pull-backoff",
+  "never-ready",
+  "external",
+] as const;
 export type PodBehavior = (typeof POD_BEHAVIORS)[number];
 
 function envOf(name: string): string {
