@@ -15,7 +15,7 @@ import { API_VERSION, CLUSTERS_API_VERSION, stableRequestName, type Provider } f
 import { KubeClient, createLogger } from "@openmcp-ts/kube";
 import { installCrds, startOperator } from "@openmcp-ts/operator";
 import { eventually, startControlPlane } from "@openmcp-ts/testenv";
-import { LANDSCAPE_NAMESPACE, startLandscape } from "@openmcp-ts/landscape";
+import { LANDSCAPE_NAMESPACE, startLandscape, waitForLandscapeReady } from "@openmcp-ts/landscape";
 
 const { values: flags } = parseArgs({
   options: {
@@ -35,19 +35,10 @@ async function landscapeOnce(): Promise<{ total: number; steps: { step: string; 
   try {
     const steps = [...l.timings];
     let t = Date.now();
-    for (const [kind, name] of [
-      ["ClusterProvider", "local"],
-      ["ServiceProvider", "example"],
-    ] as const) {
-      await eventually(
-        `${kind} ${name} Ready`,
-        async () => ready(await l.platformClient.find<Provider>({ apiVersion: API_VERSION, kind, name })),
-        300_000,
-        100,
-      );
-      steps.push({ step: `${kind} ${name} Ready`, ms: Date.now() - t });
+    await waitForLandscapeReady(l, 300_000, (step, ms) => {
+      steps.push({ step, ms });
       t = Date.now();
-    }
+    });
     const run = stableRequestName("example.services.openmcp.cloud", "onboarding");
     await eventually(
       "the example run's AccessRequest Granted",

@@ -10,7 +10,6 @@ import {
   type AccessRequest,
   type ClusterRequest,
   type Condition,
-  type Provider,
 } from "@openmcp-ts/contract";
 import { ApiError, KubeClient, registerPlural } from "@openmcp-ts/kube";
 import { createAndWaitForCluster } from "@openmcp-ts/provider-sdk";
@@ -19,6 +18,7 @@ import {
   LANDSCAPE_NAMESPACE as NS,
   ONBOARDING_CLUSTER,
   startLandscape,
+  waitForLandscapeReady,
   type Landscape,
 } from "@openmcp-ts/landscape";
 import { ACCESS_NAMESPACE, serviceAccountName } from "@openmcp-ts/cluster-provider-local";
@@ -72,28 +72,8 @@ describe("local landscape end to end (platform + onboarding, reference scheduler
     if (dir) await rm(dir, { recursive: true, force: true });
   });
 
-  const provider = (kind: string, name: string) =>
-    l.platformClient.find<Provider>({ apiVersion: API_VERSION, kind, name });
-  const ready = (p: Provider | undefined): boolean =>
-    p?.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True") ?? false;
-
   it("both providers become Ready; the example's CRD is on the onboarding cluster, not the platform", async () => {
-    for (const [kind, name] of [
-      ["ClusterProvider", "local"],
-      ["ServiceProvider", "example"],
-    ] as const) {
-      await eventually(
-        `${kind} ${name} Ready`,
-        async () => ready(await provider(kind, name)),
-        180_000,
-        250,
-      ).catch(
-        explained(
-          async () =>
-            `status: ${JSON.stringify((await provider(kind, name))?.status)}\npod logs in ${dir}/pods`,
-        ),
-      );
-    }
+    await waitForLandscapeReady(l, 180_000);
     const crd = {
       apiVersion: "apiextensions.k8s.io/v1",
       kind: "CustomResourceDefinition",

@@ -18,3 +18,4 @@ export {
   type RunnablePod,
 } from "./pod-runner.ts";
 export { runLandscapeDemo } from "./landscape-demo.ts";
+export { waitForLandscapeReady } from "./wait-for-landscape.ts";
