@@ -11,6 +11,7 @@ const PLURALS: Record<string, string> = {
   Node: "nodes",
   Job: "jobs",
   Deployment: "deployments",
+  ReplicaSet: "replicasets",
   Role: "roles",
   RoleBinding: "rolebindings",
   ClusterRole: "clusterroles",

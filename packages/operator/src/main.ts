@@ -51,6 +51,12 @@ Flags (run):
   --image-resolve-interval SECONDS   with --resolve-image-digests: resolve again this often, so a moved tag
                                      is rolled out (default 0: only on a spec change or the reconcile annotation)
   --registry-ca-file PATH            extra CA certificates (PEM) trusted for registries
+  --rollback on|off                  roll a new release whose init gives up or whose pods do not become ready
+                                     back to the last good release (default on; a provider opts out with the
+                                     annotation openmcp.cloud/rollback: disabled)
+  --rollout-deadline SECONDS         a new release's pods not all ready after this long roll it back (default 600)
+  --rollout-failure-grace SECONDS    a crash loop or image-pull failure of a new release's pods rolls it back
+                                     at once, but not before this much of its rollout has passed (default 60)
 Environment:
   POD_NAMESPACE                      required for run: the system namespace all provider workloads go to
 
@@ -83,6 +89,9 @@ function parse(argv: string[]) {
       "resolve-image-digests": { type: "boolean", default: false },
       "image-resolve-interval": { type: "string", default: "0" },
       "registry-ca-file": { type: "string" },
+      rollback: { type: "string", default: "on" },
+      "rollout-deadline": { type: "string", default: "600" },
+      "rollout-failure-grace": { type: "string", default: "60" },
       help: { type: "boolean", short: "h", default: false },
     },
   });
@@ -167,6 +176,12 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
         `invalid value "${values["pod-security"]}" for --pod-security: must be restricted or none`,
       );
     }
+    if (values.rollback !== "on" && values.rollback !== "off") {
+      throw new UsageError(`invalid value "${values.rollback}" for --rollback: must be on or off`);
+    }
+    const rolloutDeadlineMs = positiveInt(values["rollout-deadline"], "--rollout-deadline") * 1000;
+    const rolloutFailureGraceMs =
+      nonNegativeInt(values["rollout-failure-grace"], "--rollout-failure-grace") * 1000;
     const kubeconfig = values.kubeconfig;
     if (command === "init") {
       const client = KubeClient.create(kubeconfig ? { kubeconfig } : {});
@@ -212,6 +227,9 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
               },
             }
           : {}),
+        rollback: values.rollback === "on",
+        rolloutDeadlineMs,
+        rolloutFailureGraceMs,
         takeOverFieldManagers: values["take-over-field-managers"]
           .split(",")
           .map((m) => m.trim())

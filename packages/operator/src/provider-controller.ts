@@ -23,9 +23,11 @@ import {
   type Provider,
   type ProviderKind,
   type ProviderStatus,
+  type ReplicaSet,
   type Service,
 } from "@openmcp-ts/contract";
 import {
+  ANNOTATION_RUN_HASH,
   OWN_STATUS_FIELDS,
   buildStatusPatch,
   failureStepFor,
@@ -79,6 +81,12 @@ export interface ProviderControllerOptions {
    * (issue 20); absent: deploy the tag as given, as the reference does.
    */
   imageDigests?: { intervalMs: number; registryCa?: string | undefined } | undefined;
+  /** Roll a failing new release back to the last good one (issue 20; default on). */
+  rollback?: boolean;
+  /** How long a new release's run pods may take to become ready before it is rolled back (default 10 min). */
+  rolloutDeadlineMs?: number;
+  /** How long into a rollout a crash loop or image-pull failure is tolerated (default 1 min). */
+  rolloutFailureGraceMs?: number;
 }
 
 const ANNOTATION_APPLIED_HASH = "openmcp.cloud/applied-hash";
@@ -96,7 +104,15 @@ export const GENERATED_NAMESPACED_KINDS = [
   { apiVersion: "apps/v1", kind: "Deployment" },
 ] as const;
 
-const OWNED_NAMESPACED = [...GENERATED_NAMESPACED_KINDS, { apiVersion: "v1", kind: "Pod" }] as const;
+/**
+ * Watched, not created: Pods explain failures; ReplicaSets (the Deployment controller's, which
+ * carry our labels) hold the last good release's pod template to roll back to.
+ */
+const OWNED_NAMESPACED = [
+  ...GENERATED_NAMESPACED_KINDS,
+  { apiVersion: "v1", kind: "Pod" },
+  { apiVersion: "apps/v1", kind: "ReplicaSet" },
+] as const;
 
 /**
  * The part of a Pod the operator reads (to say why a Job or Deployment is not done: phase,
@@ -123,6 +139,33 @@ function podEssentials(obj: Obj): Obj {
     ...(pod.status ? { status: pod.status } : {}),
   } as Obj;
 }
+
+/** The part of a ReplicaSet the rollback reads: identity, run-hash annotation, template, replicas. */
+function replicaSetEssentials(obj: Obj): Obj {
+  const rs = obj as Obj & ReplicaSet;
+  const m = rs.metadata;
+  const runHash = m.annotations?.[ANNOTATION_RUN_HASH];
+  return {
+    apiVersion: rs.apiVersion,
+    kind: rs.kind,
+    metadata: {
+      name: m.name,
+      namespace: m.namespace,
+      uid: m.uid,
+      resourceVersion: m.resourceVersion,
+      labels: m.labels,
+      ...(runHash === undefined ? {} : { annotations: { [ANNOTATION_RUN_HASH]: runHash } }),
+      ...(m.deletionTimestamp ? { deletionTimestamp: m.deletionTimestamp } : {}),
+    },
+    spec: { replicas: rs.spec.replicas, template: rs.spec.template },
+    ...(rs.status ? { status: rs.status } : {}),
+  } as Obj;
+}
+
+const TRANSFORMS: Record<string, (obj: Obj) => Obj> = {
+  Pod: podEssentials,
+  ReplicaSet: replicaSetEssentials,
+};
 
 /** When a pass refused by the write fence is looked at again (about a lease renewal period). */
 const FENCED_RETRY_MS = 1000;
@@ -208,7 +251,7 @@ export class ProviderController {
             labelSelector: MANAGED_SELECTOR,
             onEvent: (_t, obj) => this.enqueueOwner(obj),
             onError: onError(ref.kind),
-            ...(ref.kind === "Pod" ? { transform: podEssentials } : {}),
+            ...(TRANSFORMS[ref.kind] ? { transform: TRANSFORMS[ref.kind] } : {}),
           },
         ),
       );
@@ -333,10 +376,10 @@ export class ProviderController {
     return this.owned.get(kind)?.get(name, namespaced ? this.options.namespace : undefined) as T | undefined;
   }
 
-  private podsWith(labels: Record<string, string>): Pod[] {
-    return (this.owned.get("Pod")?.list() ?? []).filter((p) =>
+  private cachedWith<T>(kind: "Pod" | "ReplicaSet", labels: Record<string, string>): T[] {
+    return (this.owned.get(kind)?.list() ?? []).filter((p) =>
       Object.entries(labels).every(([k, v]) => p.metadata.labels?.[k] === v),
-    ) as unknown as Pod[];
+    ) as unknown as T[];
   }
 
   /** One pass for one provider: read, plan, act. Throws to retry with backoff. */
@@ -412,6 +455,11 @@ export class ProviderController {
         renderProblem = { message: err.message, reason: "InitJobCreationFailed" };
       }
     }
+    const runLabels = {
+      [LABEL_NAME]: kind,
+      [LABEL_INSTANCE]: name,
+      [LABEL_COMPONENT]: COMPONENT_CONTROLLER,
+    };
     const plan = planReconcile({
       provider,
       ...(desired ? { desired } : {}),
@@ -419,13 +467,10 @@ export class ProviderController {
       ...(resolution ? { imageResolution: resolution } : {}),
       observed: {
         initJob: this.cached<Job>("Job", names.init),
-        initPods: this.podsWith({ "batch.kubernetes.io/job-name": names.init }),
+        initPods: this.cachedWith<Pod>("Pod", { "batch.kubernetes.io/job-name": names.init }),
         deployment: this.cached<Deployment>("Deployment", names.run),
-        runPods: this.podsWith({
-          [LABEL_NAME]: kind,
-          [LABEL_INSTANCE]: name,
-          [LABEL_COMPONENT]: COMPONENT_CONTROLLER,
-        }),
+        runPods: this.cachedWith<Pod>("Pod", runLabels),
+        replicaSets: this.cachedWith<ReplicaSet>("ReplicaSet", runLabels),
         metricsService: this.cached<Service>("Service", names.metricsService),
       },
       now: new Date(),
@@ -435,6 +480,13 @@ export class ProviderController {
         ...(this.options.initBackoffBaseMs ? { initBackoffBaseMs: this.options.initBackoffBaseMs } : {}),
         ...(this.options.initBackoffMaxMs ? { initBackoffMaxMs: this.options.initBackoffMaxMs } : {}),
         prunedStatusFields: [...(this.prunedStatus.get(kind) ?? [])],
+        ...(this.options.rollback === undefined ? {} : { rollback: this.options.rollback }),
+        ...(this.options.rolloutDeadlineMs === undefined
+          ? {}
+          : { rolloutDeadlineMs: this.options.rolloutDeadlineMs }),
+        ...(this.options.rolloutFailureGraceMs === undefined
+          ? {}
+          : { rolloutFailureGraceMs: this.options.rolloutFailureGraceMs }),
       },
     });
     try {
