@@ -52,7 +52,7 @@ describe("ProviderRuntimeConfig CRD on a real apiserver", () => {
     const doc = (await client.call("GET", "/openapi/v3/api/v1", { verb: "get" })) as OpenApiDocument;
     const version = (await client.call("GET", "/version", { verb: "get" })) as { gitVersion: string };
     const committed = readFileSync(
-      new URL("../packages/contract/src/upstream-pod-schemas.ts", import.meta.url),
+      new URL("../packages/contract/src/schema/upstream-pod-schemas.ts", import.meta.url),
       "utf8",
     );
     assert.equal(renderPodSchemasFile(doc, version.gitVersion), committed);

@@ -7,8 +7,9 @@ import { createLogger } from "@openmcp-ts/kube";
 import { startOperator } from "./operator.ts";
 
 /**
- * The main job (`pnpm start`): a full local control plane, the operator, and the example
- * ServiceProvider from the contract going to Ready, shown live. Runs until Ctrl-C.
+ * The main job (`pnpm start`): the local landscape (packages/landscape); with `--minimal` one full
+ * local control plane, the operator, and the example ServiceProvider from the contract going to
+ * Ready (kwok plays its pods), shown live. Runs until Ctrl-C.
  */
 const NAMESPACE = "openmcp-system";
 const ENVIRONMENT = "local";
@@ -23,6 +24,16 @@ const example: Provider = {
 };
 
 async function main(): Promise<void> {
+  if (!process.argv.includes("--minimal")) {
+    // The landscape (platform + onboarding, the reference's scheduler and AccessRequest controllers).
+    const { runLandscapeDemo } = await import("../../landscape/src/landscape-demo.ts");
+    const stop = await runLandscapeDemo(say);
+    const exit = (): void =>
+      void stop().finally(() => (say("stopped; nothing left running"), process.exit(0)));
+    process.once("SIGINT", exit);
+    process.once("SIGTERM", exit);
+    return;
+  }
   say("starting a local control plane (etcd, kube-apiserver, controller-manager, scheduler, kwok nodes)…");
   const cp = await startControlPlane({ full: true, progress: (l) => say(l) });
   const stopAll: (() => Promise<void>)[] = [() => cp.stop()];

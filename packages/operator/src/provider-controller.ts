@@ -13,7 +13,7 @@ import {
   LABEL_NAME,
   MANAGED_BY_VALUE,
   PROVIDER_KINDS,
-  REASONS,
+  RENDER_PROBLEM_TYPES,
   nameHash,
   providerObjectNames,
   validateProvider,
@@ -24,6 +24,7 @@ import {
   type Provider,
   type ProviderKind,
   type ProviderStatus,
+  type RenderProblem,
   type ReplicaSet,
   type Service,
 } from "@openmcp-ts/contract";
@@ -449,7 +450,7 @@ export class ProviderController {
     const names = providerObjectNames(kind, name);
     const problems = validateProvider(provider, kind);
     let desired: Parameters<typeof planReconcile>[0]["desired"];
-    let renderProblem: { message: string; reason: string } | undefined;
+    let renderProblem: RenderProblem | undefined;
     const resolution =
       this.digests && problems.length === 0 && !provider.metadata.deletionTimestamp
         ? await this.digests.resolve(`${kind}/${name}`, provider)
@@ -464,7 +465,7 @@ export class ProviderController {
         ? this.runtimeConfigs.layersFor(provider)
         : undefined;
     if (runtime !== undefined && "missing" in runtime) {
-      renderProblem = { message: runtime.missing, reason: REASONS.RuntimeConfigNotFound };
+      renderProblem = { type: RENDER_PROBLEM_TYPES.RuntimeConfigNotFound, message: runtime.missing };
     } else if (runtime !== undefined) {
       const ctx: RenderContext = {
         runtimeConfigs: runtime.layers,
@@ -484,7 +485,7 @@ export class ProviderController {
         desired = { init: renderInitObjects(rendered, ctx), run: renderRunObjects(rendered, ctx) };
       } catch (err) {
         if (!(err instanceof RenderError)) throw err;
-        renderProblem = { message: err.message, reason: REASONS.InvalidSpec };
+        renderProblem = err;
       }
     }
     const runLabels = {

@@ -1,4 +1,4 @@
-import { base32Lower, shake128, type PodSettings, type Provider } from "@openmcp-ts/contract";
+import { contentHash, RENDER_PROBLEM_TYPES, type PodSettings, type Provider } from "@openmcp-ts/contract";
 import { canonicalJson } from "./order-keys.ts";
 import { newRenderError } from "./render-error.ts";
 import { resolveRenderSpec } from "./resolve-render-spec.ts";
@@ -12,7 +12,13 @@ import { resolveRenderSpec } from "./resolve-render-spec.ts";
  */
 export function computeInitHash(provider: Provider, initSettings: PodSettings = {}): string {
   if (provider.spec === undefined || provider.spec === null) {
-    throw newRenderError("init hash", provider, "provider spec not found");
+    throw newRenderError(
+      "init hash",
+      provider,
+      RENDER_PROBLEM_TYPES.SpecMissing,
+      "provider spec not found",
+      "spec",
+    );
   }
   const spec = resolveRenderSpec(provider.spec);
   const inputs = {
@@ -25,6 +31,5 @@ export function computeInitHash(provider: Provider, initSettings: PodSettings = 
     imagePullSecrets: spec.imagePullSecrets,
     ...(Object.keys(initSettings).length > 0 ? { runtime: initSettings } : {}),
   };
-  // 128 bits: collisions are out of the question, and the value is only ever compared, never shown.
-  return base32Lower(shake128(canonicalJson(inputs), 16));
+  return contentHash(canonicalJson(inputs));
 }

@@ -1,4 +1,4 @@
-import type { Affinity, EnvFromSource, ResourceRequirements, Toleration } from "./runtime-config.ts";
+import type { Affinity, EnvFromSource, ResourceRequirements, Toleration } from "../schema/runtime-config.ts";
 
 /**
  * The slice of the Kubernetes API the core reads and writes, as plain structural types.
@@ -35,14 +35,8 @@ export interface KubeObject {
   metadata: ObjectMeta;
 }
 
-export interface Condition {
-  type: string;
-  status: "True" | "False" | "Unknown";
-  reason: string;
-  message: string;
-  lastTransitionTime: string;
-  observedGeneration?: number;
-}
+/** metav1.Condition, generated from the CRD schema's condition. */
+export type { Condition } from "../schema/generated-types.ts";
 
 export interface LocalObjectReference {
   name: string;

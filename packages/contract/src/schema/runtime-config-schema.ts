@@ -5,9 +5,9 @@
  * say when it rejects the Job or Deployment: reserved names, the restricted profile, the rules of
  * tolerations and requests ≤ limits.
  */
-import { RESERVED_ENV_NAMES } from "./constants.ts";
+import { RESERVED_ENV_NAMES } from "../constants.ts";
 import type { JsonSchemaProps, ValidationRule } from "./crd-schema.ts";
-import { DNS1123_SUBDOMAIN_MAX_LENGTH, DNS1123_SUBDOMAIN_PATTERN } from "./kube-names.ts";
+import { DNS1123_SUBDOMAIN_MAX_LENGTH, DNS1123_SUBDOMAIN_PATTERN } from "../naming/kube-names.ts";
 import { MAX_RUNTIME_ENV, MAX_RUNTIME_MAP_ENTRIES } from "./runtime-config.ts";
 import { UPSTREAM_POD_SCHEMAS } from "./upstream-pod-schemas.ts";
 

@@ -2,7 +2,7 @@
  * ProviderRuntimeConfig: pod settings the platform team sets for provider pods (issue 19, ADR 0013).
  * Cluster-scoped, in this project's own API group, so the providers' own CRDs stay upstream's.
  */
-import type { EnvVar, KubeObject } from "./kube-types.ts";
+import type { EnvVar, KubeObject } from "../kube/kube-types.ts";
 
 export const RUNTIME_GROUP = "deployer.openmcp-ts.dev";
 export const RUNTIME_API_VERSION = `${RUNTIME_GROUP}/v1alpha1` as const;
