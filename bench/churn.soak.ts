@@ -9,7 +9,7 @@ import { writeFileSync } from "node:fs";
 import { availableParallelism, cpus } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { runChurn, startOperatorHarness } from "@openmcp-ts/operator/test-harness";
+import { runChurn, startOperatorHarness } from "@openmcp-ts/test-support";
 
 const ROOT = join(import.meta.dirname, "..");
 const { values } = parseArgs({

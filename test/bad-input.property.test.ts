@@ -34,7 +34,7 @@ import {
   startOperatorHarness,
   type OperatorHarness,
   completeJob as completeJobStatus,
-} from "@openmcp-ts/operator/test-harness";
+} from "@openmcp-ts/test-support";
 import { eventually } from "@openmcp-ts/testenv";
 
 /**

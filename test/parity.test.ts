@@ -10,7 +10,7 @@ import {
   startOperatorHarness,
   TEST_ENVIRONMENT,
   TEST_NAMESPACE,
-} from "@openmcp-ts/operator/test-harness";
+} from "@openmcp-ts/test-support";
 import { startControlPlane } from "@openmcp-ts/testenv";
 import { unpackedSources } from "../bench/reference/build-reference-operator.ts";
 import { installReferenceCrds, spawnReferenceOperator } from "../bench/reference/reference-operator.ts";

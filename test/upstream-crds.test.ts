@@ -19,7 +19,7 @@ import {
   startOperatorHarness,
   testProvider,
   type OperatorHarness,
-} from "@openmcp-ts/operator/test-harness";
+} from "@openmcp-ts/test-support";
 import { referenceCrdManifests } from "../bench/reference/build-reference-operator.ts";
 
 /** The manager a GitOps tool applies with (Flux's kustomize-controller uses server-side apply). */

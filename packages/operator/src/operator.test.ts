@@ -19,7 +19,7 @@ import {
   testProvider,
   type OperatorHarness,
   completeJob as completeJobStatus,
-} from "./test-harness.ts";
+} from "@openmcp-ts/test-support";
 
 /**
  * Acceptance scenarios of the reference (§10) against a real kube-apiserver. There is no
