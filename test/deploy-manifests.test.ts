@@ -17,7 +17,7 @@ import {
   type Provider,
 } from "@openmcp-ts/contract";
 import { ApiError, KubeClient, registerPlural } from "@openmcp-ts/kube";
-import { USAGE, createLogger, installCrds, startOperator, type RunningOperator } from "@openmcp-ts/operator";
+import { usage, createLogger, installCrds, startOperator, type RunningOperator } from "@openmcp-ts/operator";
 import {
   eventually,
   resolveBinary,
@@ -303,7 +303,7 @@ describe("deploy/operator manifests", () => {
       assert.equal(command, w.kind === "Job" ? "init" : "run");
       for (const flag of flags) {
         const name = flag.split("=")[0]!;
-        assert.match(USAGE, new RegExp(`\\s${name}\\s`), `${id(w)}: ${name} is not an operator flag`);
+        assert.match(usage(), new RegExp(`\\s${name}\\s`), `${id(w)}: ${name} is not an operator flag`);
       }
       assert.ok(flags.includes("--environment=$(OPENMCP_ENVIRONMENT)"), `${id(w)} passes the environment`);
       const env = (container.env ?? []).map((e) => e.name);

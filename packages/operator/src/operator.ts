@@ -1,7 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
 import type { Server } from "node:http";
-import { FIELD_MANAGER_OPERATOR } from "@openmcp-ts/contract";
 import {
   ForeignLeaseWatcher,
   KubeClient,
@@ -12,25 +11,8 @@ import {
 import { metricsRoute, parseBindAddress, serveHttp } from "./http-server.ts";
 import type { Logger } from "@openmcp-ts/kube";
 import { createOperatorMetrics, type OperatorMetrics } from "./metrics.ts";
-import { ProviderController, type ProviderControllerOptions } from "./provider-controller.ts";
-
-export interface OperatorOptions extends Omit<ProviderControllerOptions, "fieldManager" | "workers"> {
-  kubeconfig?: string;
-  workers?: number;
-  leaderElect?: boolean;
-  leaseName?: string;
-  leaseDurationSeconds?: number;
-  identity?: string;
-  metricsBindAddress?: string;
-  healthProbeBindAddress?: string;
-  /**
-   * A Lease of another operator (the reference's leader election) in `namespace`: while it is held,
-   * nothing is written to providers. Empty or absent: do not wait.
-   */
-  waitForLease?: string;
-  /** Seconds between two reads of that Lease (default 2). */
-  waitForLeasePollSeconds?: number;
-}
+import { resolveOperatorOptions, type OperatorOptionsInput } from "./operator-options.ts";
+import { ProviderController } from "./provider-controller.ts";
 
 export interface RunningOperator {
   controller: ProviderController;
@@ -42,7 +24,8 @@ export interface RunningOperator {
 }
 
 /** Starts the provider controllers with informers, optional leader election, and the probe/metrics servers. */
-export async function startOperator(options: OperatorOptions, log: Logger): Promise<RunningOperator> {
+export async function startOperator(input: OperatorOptionsInput, log: Logger): Promise<RunningOperator> {
+  const options = resolveOperatorOptions(input);
   const metrics = createOperatorMetrics();
   const client = KubeClient.create({
     ...(options.kubeconfig ? { kubeconfig: options.kubeconfig } : {}),
@@ -68,11 +51,7 @@ export async function startOperator(options: OperatorOptions, log: Logger): Prom
           }
         })
       : client;
-  const controller = new ProviderController(controllerClient, log, metrics, {
-    ...options,
-    fieldManager: FIELD_MANAGER_OPERATOR,
-    workers: options.workers ?? 4,
-  });
+  const controller = new ProviderController(controllerClient, log, metrics, options);
   let ready = false;
   let leading = !options.leaderElect;
   let foreignState: ForeignLeaseState | undefined;
@@ -82,7 +61,7 @@ export async function startOperator(options: OperatorOptions, log: Logger): Prom
     else controller.stopWorkers();
   };
   const servers: Server[] = [];
-  const health = parseBindAddress(options.healthProbeBindAddress ?? "0", "--health-probe-bind-address");
+  const health = parseBindAddress(options.healthProbeBindAddress, "--health-probe-bind-address");
   if (health) {
     servers.push(
       await serveHttp(health, {
@@ -95,7 +74,7 @@ export async function startOperator(options: OperatorOptions, log: Logger): Prom
       }),
     );
   }
-  const metricsBind = parseBindAddress(options.metricsBindAddress ?? "0", "--metrics-bind-address");
+  const metricsBind = parseBindAddress(options.metricsBindAddress, "--metrics-bind-address");
   if (metricsBind) servers.push(await serveHttp(metricsBind, metricsRoute(metrics.registry)));
 
   await controller.startInformers();
@@ -128,9 +107,9 @@ export async function startOperator(options: OperatorOptions, log: Logger): Prom
       client,
       {
         namespace: options.namespace,
-        name: options.leaseName ?? "openmcp-operator-ts",
+        name: options.leaseName,
         identity: options.identity ?? `${hostname()}_${randomUUID()}`,
-        ...(options.leaseDurationSeconds ? { leaseDurationSeconds: options.leaseDurationSeconds } : {}),
+        leaseDurationSeconds: options.leaseDurationSeconds,
       },
       log,
       {

@@ -5,7 +5,6 @@ import {
   COMPONENT_INIT,
   CONDITION_INITIALIZED,
   CONDITION_READY,
-  FIELD_MANAGER_OPERATOR,
   FINALIZER,
   LABEL_COMPONENT,
   LABEL_INSTANCE,
@@ -52,34 +51,7 @@ import {
 import type { Logger } from "@openmcp-ts/kube";
 import { ImageDigests } from "./image-digests.ts";
 import type { OperatorMetrics } from "./metrics.ts";
-
-export interface ProviderControllerOptions {
-  environment: string;
-  namespace: string;
-  fieldManager: string;
-  /** Concurrent reconciles per kind. */
-  workers: number;
-  securityContext?: RenderContext["securityContext"];
-  /** ClusterRole bound to the providers' ServiceAccounts, per kind; cluster-admin where absent (parity). */
-  providerClusterRoles?: Partial<Record<ProviderKind, string>>;
-  maxInitAttempts?: number;
-  initJobBackoffLimit?: number;
-  initBackoffBaseMs?: number;
-  initBackoffMaxMs?: number;
-  /** Namespace for Events about cluster-scoped providers (kubectl describe looks in "default"). */
-  eventNamespace?: string;
-  /**
-   * Field managers whose Update-written fields on our objects become ours before we apply, as
-   * kubectl's csaupgrade does (default: the reference operator's, `openmcp-operator`): then a field
-   * dropped from the spec is dropped from the live object too. Empty: take over nothing.
-   */
-  takeOverFieldManagers?: readonly string[];
-  /**
-   * Resolve `spec.image` tags to digests through the registry and deploy `repository@sha256:…`
-   * (issue 20); absent: deploy the tag as given, as the reference does.
-   */
-  imageDigests?: { intervalMs: number; registryCa?: string | undefined } | undefined;
-}
+import type { OperatorOptions } from "./operator-options.ts";
 
 const ANNOTATION_APPLIED_HASH = "openmcp.cloud/applied-hash";
 const MANAGED_SELECTOR = `${LABEL_MANAGED_BY}=${MANAGED_BY_VALUE}`;
@@ -168,9 +140,9 @@ export class ProviderController {
   private readonly client: KubeClient;
   private readonly log: Logger;
   private readonly metrics: OperatorMetrics;
-  private readonly options: ProviderControllerOptions;
+  private readonly options: OperatorOptions;
 
-  constructor(client: KubeClient, log: Logger, metrics: OperatorMetrics, options: ProviderControllerOptions) {
+  constructor(client: KubeClient, log: Logger, metrics: OperatorMetrics, options: OperatorOptions) {
     this.client = client;
     this.log = log;
     this.metrics = metrics;
@@ -397,13 +369,11 @@ export class ProviderController {
         namespace: this.options.namespace,
         webhookSecretPresent:
           this.webhookSecrets?.get(names.webhookSecret, this.options.namespace) !== undefined,
-        ...(this.options.securityContext ? { securityContext: this.options.securityContext } : {}),
+        securityContext: this.options.securityContext,
         ...(this.options.providerClusterRoles?.[kind]
           ? { providerClusterRole: this.options.providerClusterRoles[kind] }
           : {}),
-        ...(this.options.initJobBackoffLimit !== undefined
-          ? { initJobBackoffLimit: this.options.initJobBackoffLimit }
-          : {}),
+        initJobBackoffLimit: this.options.initJobBackoffLimit,
       };
       try {
         desired = { init: renderInitObjects(rendered, ctx), run: renderRunObjects(rendered, ctx) };
@@ -431,9 +401,13 @@ export class ProviderController {
       now: new Date(),
       options: {
         namespace: this.options.namespace,
-        ...(this.options.maxInitAttempts ? { maxInitAttempts: this.options.maxInitAttempts } : {}),
-        ...(this.options.initBackoffBaseMs ? { initBackoffBaseMs: this.options.initBackoffBaseMs } : {}),
-        ...(this.options.initBackoffMaxMs ? { initBackoffMaxMs: this.options.initBackoffMaxMs } : {}),
+        maxInitAttempts: this.options.maxInitAttempts,
+        ...(this.options.initBackoffBaseMs !== undefined
+          ? { initBackoffBaseMs: this.options.initBackoffBaseMs }
+          : {}),
+        ...(this.options.initBackoffMaxMs !== undefined
+          ? { initBackoffMaxMs: this.options.initBackoffMaxMs }
+          : {}),
         prunedStatusFields: [...(this.prunedStatus.get(kind) ?? [])],
       },
     });
@@ -563,7 +537,7 @@ export class ProviderController {
       obj.metadata.name!,
       obj.metadata.namespace !== undefined,
     );
-    const takeOver = this.options.takeOverFieldManagers ?? [FIELD_MANAGER_OPERATOR];
+    const takeOver = this.options.takeOverFieldManagers;
     const foreignFields = hasFieldsToTakeOver(live?.metadata.managedFields, takeOver);
     if (
       !foreignFields &&
