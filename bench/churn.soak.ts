@@ -9,6 +9,7 @@ import { writeFileSync } from "node:fs";
 import { availableParallelism, cpus } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
+import { sumOf } from "@openmcp-ts/operator";
 import { runChurn, startOperatorHarness } from "@openmcp-ts/test-support";
 
 const ROOT = join(import.meta.dirname, "..");
@@ -43,9 +44,9 @@ try {
     onProgress: (line) => process.stderr.write(`${line}\n`),
   });
   const m = h.operator.metrics;
-  const errors = m.reconcileErrors.sum(() => true);
-  const reconciles = m.reconcileTotal.sum(() => true);
-  const writes = h.writes();
+  const errors = await sumOf(m.reconcileErrors);
+  const reconciles = await sumOf(m.reconcileTotal);
+  const writes = await h.writes();
   const cpu = process.cpuUsage(cpuBefore);
   const rows = report.checkpoints
     .map((c, i) => `| ${i + 1} | ${c.alive} | ${c.deleted} | ${(c.convergeMs / 1000).toFixed(1)} |`)

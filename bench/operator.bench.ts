@@ -1041,15 +1041,17 @@ async function runOnce(n: number, repeat: number, logDir: string, mode: Mode): P
     partial.rampRequests = requestsByVerb(atSync, atReady);
     partial.rampRequestsByCode = requestsByCode(atSync, atReady);
     partial.rampReconciles =
-      sumOf(atReady, "openmcp_reconcile_total") - sumOf(atSync, "openmcp_reconcile_total");
+      sumOf(atReady, "controller_runtime_reconcile_total") -
+      sumOf(atSync, "controller_runtime_reconcile_total");
     partial.rampReconcileErrors =
-      sumOf(atReady, "openmcp_reconcile_errors_total") - sumOf(atSync, "openmcp_reconcile_errors_total");
+      sumOf(atReady, "controller_runtime_reconcile_errors_total") -
+      sumOf(atSync, "controller_runtime_reconcile_errors_total");
     const durSum =
-      sumOf(atReady, "openmcp_reconcile_duration_seconds_sum") -
-      sumOf(atSync, "openmcp_reconcile_duration_seconds_sum");
+      sumOf(atReady, "controller_runtime_reconcile_time_seconds_sum") -
+      sumOf(atSync, "controller_runtime_reconcile_time_seconds_sum");
     const durCount =
-      sumOf(atReady, "openmcp_reconcile_duration_seconds_count") -
-      sumOf(atSync, "openmcp_reconcile_duration_seconds_count");
+      sumOf(atReady, "controller_runtime_reconcile_time_seconds_count") -
+      sumOf(atSync, "controller_runtime_reconcile_time_seconds_count");
     partial.rampMeanReconcileMs = durCount > 0 ? (durSum / durCount) * 1000 : NaN;
     partial.rampSkippedApplies =
       sumOf(atReady, "openmcp_apply_skipped_total") - sumOf(atSync, "openmcp_apply_skipped_total");
@@ -1075,7 +1077,8 @@ async function runOnce(n: number, repeat: number, logDir: string, mode: Mode): P
     partial.idleWritesAfter5s = IDLE_SECONDS >= 5 ? partial.idleWrites - writesAt5s : NaN;
     partial.lastIdleWriteS = lastIdleWriteS;
     partial.idleReconciles =
-      sumOf(atIdleEnd, "openmcp_reconcile_total") - sumOf(atReady, "openmcp_reconcile_total");
+      sumOf(atIdleEnd, "controller_runtime_reconcile_total") -
+      sumOf(atReady, "controller_runtime_reconcile_total");
     partial.idleProviderUpdates = watch.updates;
     if (flags["heap-snapshot"] && mode === "ours") {
       op.child.kill("SIGUSR2");
@@ -1644,8 +1647,8 @@ InitSucceeded and ProviderReady.
 ${keyTable(results, "reason", (r) => r.eventsByReason, { perProvider: true, digits: 2 })}
 ${metricTable(results, "Duplicate Events per provider", "Events for the same provider and reason beyond the first.", (r) => r.duplicateEvents / r.n, 2)}
 ${metricTable(results, "Reconciles per provider to Ready", "", (r) => r.rampReconciles / r.n, 1)}
-${metricTable(results, "Mean reconcile duration (ms)", "openmcp_reconcile_duration_seconds sum/count over the ramp.", (r) => r.rampMeanReconcileMs, 1)}
-${metricTable(results, "Failed reconciles during the ramp", "openmcp_reconcile_errors_total.", (r) => r.rampReconcileErrors, 0)}
+${metricTable(results, "Mean reconcile duration (ms)", "controller_runtime_reconcile_time_seconds sum/count over the ramp.", (r) => r.rampMeanReconcileMs, 1)}
+${metricTable(results, "Failed reconciles during the ramp", "controller_runtime_reconcile_errors_total.", (r) => r.rampReconcileErrors, 0)}
 ${metricTable(results, "Applies skipped as no-ops during the ramp, per provider", "openmcp_apply_skipped_total / N.", (r) => r.rampSkippedApplies / r.n, 1)}
 Requests while starting (informer lists and watches, before any provider exists), per run:
 

@@ -17,7 +17,14 @@ import {
   type Provider,
 } from "@openmcp-ts/contract";
 import { ApiError, KubeClient, registerPlural } from "@openmcp-ts/kube";
-import { usage, createLogger, installCrds, startOperator, type RunningOperator } from "@openmcp-ts/operator";
+import {
+  usage,
+  sumOf,
+  createLogger,
+  installCrds,
+  startOperator,
+  type RunningOperator,
+} from "@openmcp-ts/operator";
 import {
   eventually,
   resolveBinary,
@@ -601,7 +608,7 @@ describe("deploy/operator manifests", () => {
       });
       assert.equal(lease.spec.holderIdentity ?? null, null, "the lease is released on stop");
 
-      const denied = running.metrics.apiRequests.sum((l) => l.code === "403");
+      const denied = await sumOf(running.metrics.apiRequests, (l) => l.code === "403");
       // Error lines only: a timestamp such as 00:51:55.403Z is no 403.
       const errors = logs.filter((l) => l.includes('"level":"error"') && /forbidden|403/i.test(l));
       assert.deepEqual({ denied, errors }, { denied: 0, errors: [] });

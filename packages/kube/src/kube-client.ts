@@ -30,7 +30,8 @@ export function isNotFound(err: unknown): boolean {
 }
 
 export interface RequestCounter {
-  (verb: string, path: string, status: number): void;
+  /** `verb` as the API server's audit log names it (get, list, watch, patch, …); `method` is HTTP's. */
+  (verb: string, path: string, status: number, method: string): void;
 }
 
 export interface KubeClientOptions {
@@ -195,7 +196,7 @@ export class KubeClient {
     const send = url.protocol === "http:" ? httpRequest : request;
     return new Promise((resolve, reject) => {
       const req = send(url, { ...opts, ...(options.signal ? { signal: options.signal } : {}) }, (res) => {
-        this.onRequest?.(options.verb ?? method.toLowerCase(), path, res.statusCode ?? 0);
+        this.onRequest?.(options.verb ?? method.toLowerCase(), path, res.statusCode ?? 0, method);
         resolve({ status: res.statusCode ?? 0, stream: res });
       });
       const timeout = options.timeoutMs ?? this.timeoutMs;

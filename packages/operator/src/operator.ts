@@ -27,10 +27,15 @@ export interface RunningOperator {
 export async function startOperator(input: OperatorOptionsInput, log: Logger): Promise<RunningOperator> {
   const options = resolveOperatorOptions(input);
   const metrics = createOperatorMetrics();
+  let host = "";
   const client = KubeClient.create({
     ...(options.kubeconfig ? { kubeconfig: options.kubeconfig } : {}),
-    onRequest: (verb, _path, status) => metrics.apiRequests.inc({ verb, code: String(status) }),
+    onRequest: (verb, _path, status, method) => {
+      metrics.apiRequests.inc({ verb, code: String(status) });
+      metrics.restRequests.inc({ code: String(status), method: method ?? verb.toUpperCase(), host });
+    },
   });
+  host = new URL(client.server).host;
   let elector: LeaderElector | undefined;
   let foreign: ForeignLeaseWatcher | undefined;
   // With leader election every write of the controllers is fenced: a leader that was paused past
@@ -40,13 +45,13 @@ export async function startOperator(input: OperatorOptionsInput, log: Logger): P
     options.leaderElect || options.waitForLease
       ? client.withWriteGuard((method, path) => {
           if (options.leaderElect && !elector?.isLeader()) {
-            metrics.writesFenced.inc({});
+            metrics.writesFenced.inc();
             throw new WriteFencedError(
               `not sending ${method} ${path}: this replica does not hold the leader lease`,
             );
           }
           if (foreign?.isHeld()) {
-            metrics.writesFenced.inc({});
+            metrics.writesFenced.inc();
             throw new WriteFencedError(`not sending ${method} ${path}: ${foreign.state().reason}`);
           }
         })
@@ -57,8 +62,8 @@ export async function startOperator(input: OperatorOptionsInput, log: Logger): P
   let foreignState: ForeignLeaseState | undefined;
   // Workers run while this replica leads and no other operator holds the Lease we wait for.
   const gate = (): void => {
-    if (leading && !foreignState?.held) controller.startWorkers();
-    else controller.stopWorkers();
+    const work = leading && !foreignState?.held ? controller.startWorkers() : controller.stopWorkers();
+    work.catch((err: unknown) => log.error("cannot switch the workers", { error: String(err) }));
   };
   const servers: Server[] = [];
   const health = parseBindAddress(options.healthProbeBindAddress, "--health-probe-bind-address");
@@ -114,12 +119,12 @@ export async function startOperator(input: OperatorOptionsInput, log: Logger): P
       log,
       {
         onStartedLeading: () => {
-          metrics.isLeader.set({}, 1);
+          metrics.isLeader.set({ name: options.leaseName }, 1);
           leading = true;
           gate();
         },
         onStoppedLeading: () => {
-          metrics.isLeader.set({}, 0);
+          metrics.isLeader.set({ name: options.leaseName }, 0);
           leading = false;
           gate();
         },
@@ -127,7 +132,7 @@ export async function startOperator(input: OperatorOptionsInput, log: Logger): P
     );
     elector.start();
   } else {
-    metrics.isLeader.set({}, 1);
+    metrics.isLeader.set({ name: options.leaseName }, 1);
     gate();
   }
 
@@ -138,7 +143,8 @@ export async function startOperator(input: OperatorOptionsInput, log: Logger): P
     isLeader: () => elector?.isLeader() ?? true,
     stop: async () => {
       foreign?.stop();
-      controller.stopWorkers();
+      // The passes in flight end before the lease is released: a successor never runs beside them.
+      await controller.stopWorkers();
       await elector?.stop();
       await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
       await controller.stop();

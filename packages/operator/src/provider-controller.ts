@@ -50,7 +50,7 @@ import {
 } from "@openmcp-ts/kube";
 import type { Logger } from "@openmcp-ts/kube";
 import { ImageDigests } from "./image-digests.ts";
-import type { OperatorMetrics } from "./metrics.ts";
+import { workQueueMetrics, type OperatorMetrics } from "./metrics.ts";
 import type { OperatorOptions } from "./operator-options.ts";
 
 const ANNOTATION_APPLIED_HASH = "openmcp.cloud/applied-hash";
@@ -131,11 +131,16 @@ export class ProviderController {
   private readonly owned = new Map<string, Informer<Obj>>();
   private readonly queues = new Map<ProviderKind, WorkQueue>();
   private webhookSecrets: Informer<Obj> | undefined;
-  private readonly written = new Map<string, Obj & Provider>();
+  /** Our last write of each provider, and the informer's resourceVersion when we made it. */
+  private readonly written = new Map<string, { obj: Obj & Provider; cachedVersion: string | undefined }>();
   /** Per kind, our status fields its CRD prunes, learned from the responses to our status writes. */
   private readonly prunedStatus = new Map<ProviderKind, Set<OwnStatusField>>();
   private active = false;
+  /** The stop of the previous workers, which new workers wait for (no two passes for one key). */
+  private stopping: Promise<void> = Promise.resolve();
   private readonly digests: ImageDigests | undefined;
+  /** The image label of each provider's gauges, to remove exactly that series. */
+  private readonly gaugeImages = new Map<string, string>();
 
   private readonly client: KubeClient;
   private readonly log: Logger;
@@ -150,9 +155,8 @@ export class ProviderController {
     this.digests = options.imageDigests
       ? new ImageDigests(client, log, { namespace: options.namespace, ...options.imageDigests })
       : undefined;
-    metrics.registry.onCollect(() => {
-      for (const [kind, q] of this.queues) metrics.queueDepth.set({ kind }, q.depth());
-    });
+    for (const kind of PROVIDER_KINDS)
+      metrics.maxConcurrentReconciles.set({ controller: controllerName(kind) }, options.workers);
   }
 
   /** Starts the informers (caches fill even on a follower, so fail-over is fast). */
@@ -212,13 +216,19 @@ export class ProviderController {
     );
   }
 
-  /** Begins reconciling (as leader); every known provider is queued once. */
-  startWorkers(): void {
+  /**
+   * Begins reconciling (as leader) once the workers of an earlier term have finished their passes;
+   * every known provider is queued once.
+   */
+  async startWorkers(): Promise<void> {
     if (this.active) return;
     this.active = true;
+    await this.stopping;
+    if (!this.active || this.queues.size > 0) return;
     for (const kind of PROVIDER_KINDS) {
       const queue = new WorkQueue({
         workers: this.options.workers,
+        metrics: workQueueMetrics(this.metrics, controllerName(kind)),
         process: (name) => this.reconcile(kind, name),
         onError: (name, err, retryInMs) =>
           this.log.error("reconcile failed", {
@@ -233,15 +243,21 @@ export class ProviderController {
     }
   }
 
-  /** Stops reconciling (leadership lost or shutdown); informers keep running until stop(). */
-  stopWorkers(): void {
+  /**
+   * Stops reconciling (leadership lost or shutdown) and resolves when the passes in flight have
+   * finished (their writes are fenced meanwhile); informers keep running until stop().
+   */
+  stopWorkers(): Promise<void> {
     this.active = false;
-    for (const q of this.queues.values()) q.stop();
+    const queues = [...this.queues.values()];
     this.queues.clear();
+    const previous = this.stopping;
+    this.stopping = Promise.all([previous, ...queues.map((q) => q.stop())]).then(() => undefined);
+    return this.stopping;
   }
 
   async stop(): Promise<void> {
-    this.stopWorkers();
+    await this.stopWorkers();
     await Promise.all(
       [
         ...this.providers.values(),
@@ -264,13 +280,17 @@ export class ProviderController {
     const key = `${kind}/${name}`;
     const cached = this.providers.get(kind)!.get(name);
     const mine = this.written.get(key);
+    // resourceVersions are opaque: never ordered, only compared for equality. While the informer
+    // still holds what it held when we wrote, our write is the newer; once it moved on, it has
+    // caught up with our write (or something after it).
     if (
       cached &&
       mine &&
-      mine.metadata.uid === cached.metadata.uid &&
-      isNewer(mine.metadata.resourceVersion, cached.metadata.resourceVersion)
+      mine.obj.metadata.uid === cached.metadata.uid &&
+      cached.metadata.resourceVersion === mine.cachedVersion &&
+      cached.metadata.resourceVersion !== mine.obj.metadata.resourceVersion
     ) {
-      return mine;
+      return mine.obj;
     }
     this.written.delete(key);
     return cached;
@@ -278,7 +298,12 @@ export class ProviderController {
 
   private remember(obj: unknown): void {
     const p = obj as (Obj & Provider) | undefined;
-    if (p?.kind && p.metadata.name) this.written.set(`${p.kind}/${p.metadata.name}`, p);
+    if (!p?.kind || !p.metadata.name) return;
+    const cached = this.providers.get(p.kind)?.get(p.metadata.name);
+    this.written.set(`${p.kind}/${p.metadata.name}`, {
+      obj: p,
+      cachedVersion: cached?.metadata.resourceVersion,
+    });
   }
 
   private enqueue(kind: ProviderKind, name: string): void {
@@ -315,26 +340,24 @@ export class ProviderController {
   async reconcile(kind: ProviderKind, name: string): Promise<{ requeueAfterMs?: number } | undefined> {
     const started = performance.now();
     const log = this.log.with({ kind, name });
+    const controller = controllerName(kind);
     try {
       const result = await this.reconcileOnce(kind, name, log);
-      this.metrics.reconcileTotal.inc({
-        kind,
-        result: result?.requeueAfterMs === undefined ? "success" : "requeue",
-      });
+      this.metrics.reconcileTotal.inc({ controller, result: resultLabel(result) });
       return result;
     } catch (err) {
       // Not the provider's failure: this replica lost the lease. Look again soon, without growing
       // the key's backoff (a replica that leads again must not find its keys minutes away).
       if (isWriteFenced(err)) {
-        this.metrics.reconcileTotal.inc({ kind, result: "fenced" });
+        this.metrics.reconcileTotal.inc({ controller, result: "requeue_after" });
         log.debug("reconcile fenced: not the leader", { error: (err as Error).message });
         return { requeueAfterMs: FENCED_RETRY_MS };
       }
-      this.metrics.reconcileTotal.inc({ kind, result: "error" });
-      this.metrics.reconcileErrors.inc({ kind });
+      this.metrics.reconcileTotal.inc({ controller, result: "error" });
+      this.metrics.reconcileErrors.inc({ controller });
       throw err;
     } finally {
-      this.metrics.reconcileDuration.observe({ kind }, (performance.now() - started) / 1000);
+      this.metrics.reconcileTime.observe({ controller }, (performance.now() - started) / 1000);
     }
   }
 
@@ -346,8 +369,7 @@ export class ProviderController {
     const provider = this.freshest(kind, name);
     if (!provider) {
       this.digests?.forget(`${kind}/${name}`);
-      this.metrics.providerReady.deleteMatching({ kind, name });
-      this.metrics.providerInitialized.deleteMatching({ kind, name });
+      this.forgetProviderGauges(kind, name);
       return undefined;
     }
     const names = providerObjectNames(kind, name);
@@ -690,19 +712,33 @@ export class ProviderController {
   ): void {
     const is = (type: string): number =>
       status?.conditions?.find((c) => c.type === type)?.status === "True" ? 1 : 0;
-    this.metrics.providerReady.deleteMatching({ kind, name });
-    this.metrics.providerInitialized.deleteMatching({ kind, name });
+    this.forgetProviderGauges(kind, name);
     if (provider.metadata.deletionTimestamp) return;
     const labels = { kind, name, image: provider.spec?.image ?? "" };
+    this.gaugeImages.set(`${kind}/${name}`, labels.image);
     this.metrics.providerReady.set(labels, is(CONDITION_READY));
     this.metrics.providerInitialized.set(labels, is(CONDITION_INITIALIZED));
   }
+
+  /** The image label is part of the series: the old image's series goes when the image changes. */
+  private forgetProviderGauges(kind: ProviderKind, name: string): void {
+    const image = this.gaugeImages.get(`${kind}/${name}`);
+    if (image === undefined) return;
+    this.gaugeImages.delete(`${kind}/${name}`);
+    this.metrics.providerReady.remove({ kind, name, image });
+    this.metrics.providerInitialized.remove({ kind, name, image });
+  }
 }
 
-/** resourceVersions are opaque; etcd's are increasing integers, and only those are compared. */
-function isNewer(a: string | undefined, b: string | undefined): boolean {
-  if (!a || !b || !/^\d+$/.test(a) || !/^\d+$/.test(b)) return false;
-  return BigInt(a) > BigInt(b);
+/** controller-runtime names a controller after its kind, lower case. */
+function controllerName(kind: ProviderKind): string {
+  return kind.toLowerCase();
+}
+
+/** controller-runtime's `result` label: success, error, requeue (now) or requeue_after (later). */
+function resultLabel(result: { requeueAfterMs?: number } | undefined): string {
+  if (result?.requeueAfterMs === undefined) return "success";
+  return result.requeueAfterMs > 0 ? "requeue_after" : "requeue";
 }
 
 function codeOf(err: unknown): number | undefined {

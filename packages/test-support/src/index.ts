@@ -17,5 +17,5 @@ export {
 } from "./operator-process.ts";
 export { runChurn, seededRandom, type ChurnOptions, type ChurnReport } from "./churn.ts";
 export { captureOutput, type CapturedOutput } from "@openmcp-ts/test-support/capture-output";
-export { eventually } from "@openmcp-ts/testenv";
+export { eventually, freePort } from "@openmcp-ts/testenv";
 export { GENERATED_NAMESPACED_KINDS } from "@openmcp-ts/operator";

@@ -1,6 +1,12 @@
 import { API_VERSION, type Condition, type Provider, type ProviderKind } from "@openmcp-ts/contract";
 import { KubeClient, createLogger } from "@openmcp-ts/kube";
-import { installCrds, startOperator, type OperatorOptions, type RunningOperator } from "@openmcp-ts/operator";
+import {
+  installCrds,
+  startOperator,
+  sumOf,
+  type OperatorOptions,
+  type RunningOperator,
+} from "@openmcp-ts/operator";
 import { startControlPlane, type ControlPlane } from "@openmcp-ts/testenv";
 
 /** A real control plane with our CRDs, the system namespace and a running operator, for tests. */
@@ -10,7 +16,7 @@ export interface OperatorHarness {
   operator: RunningOperator;
   namespace: string;
   /** Counts API requests by verb, from the operator's own client. */
-  writes(): number;
+  writes(): Promise<number>;
   stop(): Promise<void>;
 }
 
@@ -56,8 +62,8 @@ export async function startOperatorHarness(
       },
       log,
     );
-    const writes = (): number =>
-      operator.metrics.apiRequests.sum((l) => !["get", "list", "watch"].includes(l.verb ?? ""));
+    const writes = (): Promise<number> =>
+      sumOf(operator.metrics.apiRequests, (l) => !["get", "list", "watch"].includes(String(l.verb)));
     return {
       cp,
       client,
