@@ -6,6 +6,7 @@ import {
   KubeClient,
   LeaderElector,
   WriteFencedError,
+  recordEvent,
   type ForeignLeaseState,
 } from "@openmcp-ts/kube";
 import { metricsRoute, parseBindAddress, serveHttp } from "./http-server.ts";
@@ -160,31 +161,26 @@ function recordLeaseEvent(
   state: ForeignLeaseState,
   log: Logger,
 ): void {
-  const now = new Date().toISOString();
   const name = watcher.lease.slice(namespace.length + 1);
-  const event = {
-    apiVersion: "v1",
-    kind: "Event",
-    metadata: { generateName: `${name}.`, namespace },
-    involvedObject: {
-      apiVersion: "coordination.k8s.io/v1",
-      kind: "Lease",
+  const reason = state.held ? "WaitingForLease" : "LeaseReleased";
+  recordEvent(
+    client,
+    {
       namespace,
-      name,
-      ...(watcher.leaseUid ? { uid: watcher.leaseUid } : {}),
+      involvedObject: {
+        apiVersion: "coordination.k8s.io/v1",
+        kind: "Lease",
+        namespace,
+        name,
+        ...(watcher.leaseUid ? { uid: watcher.leaseUid } : {}),
+      },
+      type: state.held ? "Warning" : "Normal",
+      reason,
+      message: state.held
+        ? `openmcp-operator-ts is not writing to providers: ${state.reason}`
+        : `openmcp-operator-ts writes to providers again: ${state.reason}`,
+      component: "openmcp-operator-ts",
     },
-    reason: state.held ? "WaitingForLease" : "LeaseReleased",
-    message: state.held
-      ? `openmcp-operator-ts is not writing to providers: ${state.reason}`
-      : `openmcp-operator-ts writes to providers again: ${state.reason}`,
-    type: state.held ? "Warning" : "Normal",
-    source: { component: "openmcp-operator-ts" },
-    firstTimestamp: now,
-    lastTimestamp: now,
-    count: 1,
-    reportingComponent: "openmcp-operator-ts",
-  };
-  client
-    .call("POST", `/api/v1/namespaces/${namespace}/events`, { body: event, verb: "create" })
-    .catch((err: unknown) => log.error("cannot record event", { reason: event.reason, error: String(err) }));
+    (err) => log.error("cannot record event", { reason, error: String(err) }),
+  );
 }

@@ -2,10 +2,8 @@ import {
   ANNOTATION_OPERATION,
   API_VERSION,
   COMPONENT_CONTROLLER,
-  COMPONENT_INIT,
   CONDITION_INITIALIZED,
   CONDITION_READY,
-  FINALIZER,
   LABEL_COMPONENT,
   LABEL_INSTANCE,
   LABEL_MANAGED_BY,
@@ -31,10 +29,7 @@ import {
   liveMatches,
   planFailure,
   planReconcile,
-  type FailureStep,
-  type ObjectReference,
   type OwnStatusField,
-  type Plan,
 } from "@openmcp-ts/reconciler";
 import { RenderError, renderInitObjects, renderRunObjects, type RenderContext } from "@openmcp-ts/render";
 import {
@@ -43,6 +38,7 @@ import {
   WorkQueue,
   hasFieldsToTakeOver,
   isWriteFenced,
+  recordEvent,
   takeOverManagedFields,
   type CachedObject,
   type ManagedFieldsEntry,
@@ -50,6 +46,7 @@ import {
 } from "@openmcp-ts/kube";
 import type { Logger } from "@openmcp-ts/kube";
 import { ImageDigests } from "./image-digests.ts";
+import { ObjectStepError, executePlan, type PlanPorts } from "./plan-executor.ts";
 import { workQueueMetrics, type OperatorMetrics } from "./metrics.ts";
 import type { OperatorOptions } from "./operator-options.ts";
 
@@ -98,28 +95,6 @@ function podEssentials(obj: Obj): Obj {
 
 /** When a pass refused by the write fence is looked at again (about a lease renewal period). */
 const FENCED_RETRY_MS = 1000;
-
-/** One step of a pass that failed, with what it was doing, for the status condition and the retry. */
-class StepError extends Error {
-  readonly step: FailureStep;
-  readonly code: number | undefined;
-  readonly action: "apply" | "delete";
-  readonly object: ObjectReference;
-  constructor(
-    message: string,
-    step: FailureStep,
-    code: number | undefined,
-    action: "apply" | "delete",
-    object: ObjectReference,
-    options?: ErrorOptions,
-  ) {
-    super(message, options);
-    this.step = step;
-    this.code = code;
-    this.action = action;
-    this.object = object;
-  }
-}
 
 /**
  * The imperative shell around the reconciler core: informers feed level-based work queues, each
@@ -434,18 +409,14 @@ export class ProviderController {
       },
     });
     try {
-      await this.execute(kind, provider, plan, log);
+      await executePlan(provider, plan, this.planPorts(kind, provider, log));
     } catch (err) {
-      if (!(err instanceof StepError) || isWriteFenced(err)) throw err;
+      if (!(err instanceof ObjectStepError) || isWriteFenced(err)) throw err;
+      const code = codeOf(err.cause);
       const outcome = planFailure(
         provider,
         err.step,
-        {
-          message: err.message,
-          action: err.action,
-          object: err.object,
-          ...(err.code ? { code: err.code } : {}),
-        },
+        { message: err.message, action: err.action, object: err.object, ...(code ? { code } : {}) },
         new Date(),
         plan.status,
       );
@@ -464,66 +435,32 @@ export class ProviderController {
     return requeue.length === 0 ? undefined : { requeueAfterMs: Math.min(...requeue) };
   }
 
-  private async execute(
-    kind: ProviderKind,
-    provider: Obj & Provider,
-    plan: Plan,
-    log: Logger,
-  ): Promise<void> {
+  /** The plan executor's writes, with this controller's client, caches and log. */
+  private planPorts(kind: ProviderKind, provider: Obj & Provider, log: Logger): PlanPorts {
     const ref = { apiVersion: API_VERSION, kind, name: provider.metadata.name! };
-    const deleting = provider.metadata.deletionTimestamp !== undefined;
-    if (plan.finalizer === "add") {
-      await this.patchFinalizers(ref, provider, [...(provider.metadata.finalizers ?? []), FINALIZER]);
-    }
-    if (plan.removeOperationAnnotation) {
-      this.remember(
-        await this.client.patch(ref, "merge", {
-          metadata: { annotations: { [ANNOTATION_OPERATION]: null } },
-        }),
-      );
-    }
-    for (const a of plan.annotate ?? []) {
-      const { annotations, ...object } = a;
-      try {
+    const patchProvider = async (patch: object): Promise<void> =>
+      this.remember(await this.client.patch(ref, "merge", patch));
+    return {
+      setFinalizers: (finalizers) => this.patchFinalizers(ref, provider, finalizers),
+      removeOperationAnnotation: () =>
+        patchProvider({ metadata: { annotations: { [ANNOTATION_OPERATION]: null } } }),
+      annotate: async (object, annotations) => {
         await this.client.patch(object, "merge", { metadata: { annotations } });
-        log.info("adopted", { object: `${a.kind}/${a.name}`, annotations });
-      } catch (err) {
-        throw new StepError((err as Error).message, "init", codeOf(err), "apply", object, { cause: err });
-      }
-    }
-    for (const obj of plan.apply) {
-      await this.deleteIfRoleRefChanged(obj, log);
-      await this.applyIfChanged(obj, log);
-    }
-    for (const d of plan.delete) {
-      const object = {
-        apiVersion: d.apiVersion,
-        kind: d.kind,
-        name: d.name,
-        ...(d.namespace ? { namespace: d.namespace } : {}),
-      };
-      try {
-        if (await this.client.delete(object, d.propagationPolicy))
+        log.info("adopted", { object: `${object.kind}/${object.name}`, annotations });
+      },
+      apply: async (obj) => {
+        await this.deleteIfRoleRefChanged(provider, obj, log);
+        await this.applyIfChanged(obj, log);
+      },
+      delete: async (d) => {
+        const { propagationPolicy, ...object } = d;
+        if (await this.client.delete(object, propagationPolicy))
           log.info("deleted", { object: `${d.kind}/${d.name}` });
-      } catch (err) {
-        const step = deleting ? "uninstall" : failureStepFor(provider, { name: d.name });
-        throw new StepError((err as Error).message, step, codeOf(err), "delete", object, { cause: err });
-      }
-    }
-    if (plan.finalizer === "remove") {
-      await this.patchFinalizers(
-        ref,
-        provider,
-        (provider.metadata.finalizers ?? []).filter((f) => f !== FINALIZER),
-      );
-    }
-    if (plan.providerAnnotations) {
-      this.remember(
-        await this.client.patch(ref, "merge", { metadata: { annotations: plan.providerAnnotations } }),
-      );
-    }
-    if (plan.status) await this.writeStatus(kind, provider, plan.status);
-    for (const e of plan.events) this.emitEvent(kind, provider, e);
+      },
+      setProviderAnnotations: (annotations) => patchProvider({ metadata: { annotations } }),
+      writeStatus: (status) => this.writeStatus(kind, provider, status),
+      recordEvent: (e) => this.emitEvent(kind, provider, e),
+    };
   }
 
   private async patchFinalizers(
@@ -570,35 +507,30 @@ export class ProviderController {
       this.metrics.writesSkipped.inc({ object: obj.kind });
       return;
     }
-    const step = obj.metadata.labels?.[LABEL_COMPONENT] === COMPONENT_INIT ? "init" : "run";
     const ref = {
       apiVersion: obj.apiVersion,
       kind: obj.kind,
       name: obj.metadata.name!,
       ...(obj.metadata.namespace ? { namespace: obj.metadata.namespace } : {}),
     };
-    try {
-      if (
-        foreignFields &&
-        (await takeOverManagedFields(this.client, ref, this.options.fieldManager, takeOver))
-      ) {
-        log.info("took over fields written by another operator", {
-          object: `${obj.kind}/${ref.name}`,
-          from: takeOver,
-        });
-      }
-      await this.client.apply(stamped, this.options.fieldManager, { force: true });
-      log.debug("applied", { object: `${obj.kind}/${obj.metadata.name}` });
-    } catch (err) {
-      throw new StepError((err as Error).message, step, codeOf(err), "apply", ref, { cause: err });
+    if (
+      foreignFields &&
+      (await takeOverManagedFields(this.client, ref, this.options.fieldManager, takeOver))
+    ) {
+      log.info("took over fields written by another operator", {
+        object: `${obj.kind}/${ref.name}`,
+        from: takeOver,
+      });
     }
+    await this.client.apply(stamped, this.options.fieldManager, { force: true });
+    log.debug("applied", { object: `${obj.kind}/${obj.metadata.name}` });
   }
 
   /**
    * A binding's roleRef cannot change (the API server refuses it), so one whose role changed, e.g.
    * after a new --provider-cluster-role, is deleted first and the apply that follows creates it anew.
    */
-  private async deleteIfRoleRefChanged(obj: KubeObject, log: Logger): Promise<void> {
+  private async deleteIfRoleRefChanged(provider: Provider, obj: KubeObject, log: Logger): Promise<void> {
     if (obj.kind !== "ClusterRoleBinding" && obj.kind !== "RoleBinding") return;
     type RoleRef = { apiGroup?: string; kind?: string; name?: string };
     const want = (obj as KubeObject & { roleRef?: RoleRef }).roleRef;
@@ -615,7 +547,6 @@ export class ProviderController {
       name: obj.metadata.name!,
       ...(obj.metadata.namespace ? { namespace: obj.metadata.namespace } : {}),
     };
-    const step = obj.metadata.labels?.[LABEL_COMPONENT] === COMPONENT_INIT ? "init" : "run";
     try {
       await this.client.delete(ref);
       log.info("deleted to change its roleRef", {
@@ -624,7 +555,7 @@ export class ProviderController {
         to: want,
       });
     } catch (err) {
-      throw new StepError((err as Error).message, step, codeOf(err), "delete", ref, { cause: err });
+      throw new ObjectStepError(failureStepFor(provider, ref), "delete", ref, err);
     }
   }
 
@@ -675,33 +606,24 @@ export class ProviderController {
     provider: Provider,
     e: { type: "Normal" | "Warning"; reason: string; message: string },
   ): void {
-    const now = new Date().toISOString();
-    const namespace = this.options.eventNamespace ?? "default";
-    const event = {
-      apiVersion: "v1",
-      kind: "Event",
-      metadata: { generateName: `${provider.metadata.name}.`, namespace },
-      involvedObject: {
-        apiVersion: API_VERSION,
-        kind,
-        name: provider.metadata.name,
-        uid: provider.metadata.uid,
-        resourceVersion: provider.metadata.resourceVersion,
+    recordEvent(
+      this.client,
+      {
+        namespace: this.options.eventNamespace ?? "default",
+        involvedObject: {
+          apiVersion: API_VERSION,
+          kind,
+          name: provider.metadata.name!,
+          ...(provider.metadata.uid ? { uid: provider.metadata.uid } : {}),
+          ...(provider.metadata.resourceVersion
+            ? { resourceVersion: provider.metadata.resourceVersion }
+            : {}),
+        },
+        ...e,
+        component: MANAGED_BY_VALUE,
       },
-      reason: e.reason,
-      message: e.message,
-      type: e.type,
-      source: { component: MANAGED_BY_VALUE },
-      firstTimestamp: now,
-      lastTimestamp: now,
-      count: 1,
-      reportingComponent: MANAGED_BY_VALUE,
-    };
-    this.client
-      .call("POST", `/api/v1/namespaces/${namespace}/events`, { body: event, verb: "create" })
-      .catch((err: unknown) => {
-        this.log.debug("cannot record event", { reason: e.reason, error: String(err) });
-      });
+      (err) => this.log.debug("cannot record event", { reason: e.reason, error: String(err) }),
+    );
   }
 
   private recordProviderGauges(
