@@ -16,7 +16,7 @@ import {
   providerObjectNames,
   type Provider,
 } from "@openmcp-ts/contract";
-import { ApiError, KubeClient, registerPlural } from "@openmcp-ts/kube";
+import { ApiError, KubeClient } from "@openmcp-ts/kube";
 import {
   usage,
   sumOf,
@@ -226,7 +226,7 @@ describe("deploy/operator manifests", () => {
     });
     admin = KubeClient.create({ kubeconfig: cp.kubeconfigPath });
     // The one kind in deploy/operator that the operator itself never touches.
-    registerPlural("PodDisruptionBudget", "poddisruptionbudgets");
+    admin.registerPlural("PodDisruptionBudget", "poddisruptionbudgets");
     // Namespaces and CRDs first, as kubectl orders them.
     const rank = (o: Manifest): number =>
       o.kind === "Namespace" ? 0 : o.kind === "CustomResourceDefinition" ? 1 : 2;
