@@ -60,7 +60,7 @@ the operator running in the same process as the churn driver. At every checkpoin
 until the cluster has converged: every live provider Ready at its generation with exactly one init
 Job and one available Deployment of its image and a true status, every deleted provider gone, and
 no object managed by the operator without a live owner (\`expectConverged\` in
-\`packages/operator/src/test-harness.ts\`). A checkpoint that does not converge within 10 minutes
+\`packages/test-support/src/invariants.ts\`). A checkpoint that does not converge within 10 minutes
 fails the run.
 
 | | |
