@@ -6,7 +6,6 @@ import {
   CONDITION_READY,
   LABEL_COMPONENT,
   LABEL_INSTANCE,
-  LABEL_MANAGED_BY,
   LABEL_NAME,
   MANAGED_BY_VALUE,
   PROVIDER_KINDS,
@@ -16,7 +15,6 @@ import {
   type Deployment,
   type Job,
   type KubeObject,
-  type Pod,
   type Provider,
   type ProviderKind,
   type ProviderStatus,
@@ -34,65 +32,22 @@ import {
 import { RenderError, renderInitObjects, renderRunObjects, type RenderContext } from "@openmcp-ts/render";
 import {
   ApiError,
-  Informer,
   WorkQueue,
   hasFieldsToTakeOver,
   isWriteFenced,
   recordEvent,
   takeOverManagedFields,
-  type CachedObject,
   type ManagedFieldsEntry,
   type KubeClient,
 } from "@openmcp-ts/kube";
 import type { Logger } from "@openmcp-ts/kube";
 import { ImageDigests } from "./image-digests.ts";
 import { ObjectStepError, executePlan, type PlanPorts } from "./plan-executor.ts";
+import { ProviderInformers, type Obj } from "./provider-informers.ts";
 import { workQueueMetrics, type OperatorMetrics } from "./metrics.ts";
 import type { OperatorOptions } from "./operator-options.ts";
 
 const ANNOTATION_APPLIED_HASH = "openmcp.cloud/applied-hash";
-const MANAGED_SELECTOR = `${LABEL_MANAGED_BY}=${MANAGED_BY_VALUE}`;
-
-type Obj = CachedObject & KubeObject;
-
-/** The kinds the operator creates in its namespace for each provider (and watches, with its Pods). */
-export const GENERATED_NAMESPACED_KINDS = [
-  { apiVersion: "v1", kind: "ServiceAccount" },
-  { apiVersion: "v1", kind: "Service" },
-  { apiVersion: "rbac.authorization.k8s.io/v1", kind: "Role" },
-  { apiVersion: "rbac.authorization.k8s.io/v1", kind: "RoleBinding" },
-  { apiVersion: "batch/v1", kind: "Job" },
-  { apiVersion: "apps/v1", kind: "Deployment" },
-] as const;
-
-const OWNED_NAMESPACED = [...GENERATED_NAMESPACED_KINDS, { apiVersion: "v1", kind: "Pod" }] as const;
-
-/**
- * The part of a Pod the operator reads (to say why a Job or Deployment is not done: phase,
- * conditions, container states and termination messages); the rest is not worth holding for
- * thousands of pods.
- */
-function podEssentials(obj: Obj): Obj {
-  const pod = obj as Obj & Pod;
-  const m = pod.metadata;
-  return {
-    apiVersion: pod.apiVersion,
-    kind: pod.kind,
-    metadata: {
-      name: m.name,
-      namespace: m.namespace,
-      uid: m.uid,
-      resourceVersion: m.resourceVersion,
-      // Which failure is the newest (describeLastFailure, failedInitPods) goes by it.
-      creationTimestamp: m.creationTimestamp,
-      labels: m.labels,
-      ownerReferences: m.ownerReferences,
-      ...(m.deletionTimestamp ? { deletionTimestamp: m.deletionTimestamp } : {}),
-    },
-    ...(pod.status ? { status: pod.status } : {}),
-  } as Obj;
-}
-
 /** When a pass refused by the write fence is looked at again (about a lease renewal period). */
 const FENCED_RETRY_MS = 1000;
 
@@ -102,10 +57,8 @@ const FENCED_RETRY_MS = 1000;
  * server-side apply, skipping writes whose result is already live.
  */
 export class ProviderController {
-  private readonly providers = new Map<ProviderKind, Informer<Obj & Provider>>();
-  private readonly owned = new Map<string, Informer<Obj>>();
+  private readonly informers: ProviderInformers;
   private readonly queues = new Map<ProviderKind, WorkQueue>();
-  private webhookSecrets: Informer<Obj> | undefined;
   /** Our last write of each provider, and the informer's resourceVersion when we made it. */
   private readonly written = new Map<string, { obj: Obj & Provider; cachedVersion: string | undefined }>();
   /** Per kind, our status fields its CRD prunes, learned from the responses to our status writes. */
@@ -127,6 +80,9 @@ export class ProviderController {
     this.log = log;
     this.metrics = metrics;
     this.options = options;
+    this.informers = new ProviderInformers(client, options.namespace, log, (kind, name) =>
+      this.queues.get(kind)?.add(name),
+    );
     this.digests = options.imageDigests
       ? new ImageDigests(client, log, { namespace: options.namespace, ...options.imageDigests })
       : undefined;
@@ -135,60 +91,8 @@ export class ProviderController {
   }
 
   /** Starts the informers (caches fill even on a follower, so fail-over is fast). */
-  async startInformers(): Promise<void> {
-    const onError = (what: string) => (err: Error) =>
-      this.log.error("watch failed, retrying", { resource: what, error: err.message });
-    for (const kind of PROVIDER_KINDS) {
-      const informer = new Informer<Obj & Provider>(
-        this.client,
-        { apiVersion: API_VERSION, kind },
-        {
-          onEvent: (_type, obj) => this.enqueue(kind, obj.metadata.name!),
-          onError: onError(kind),
-        },
-      );
-      this.providers.set(kind, informer);
-    }
-    for (const ref of OWNED_NAMESPACED) {
-      this.owned.set(
-        ref.kind,
-        new Informer<Obj>(
-          this.client,
-          { ...ref, namespace: this.options.namespace },
-          {
-            labelSelector: MANAGED_SELECTOR,
-            onEvent: (_t, obj) => this.enqueueOwner(obj),
-            onError: onError(ref.kind),
-            ...(ref.kind === "Pod" ? { transform: podEssentials } : {}),
-          },
-        ),
-      );
-    }
-    this.owned.set(
-      "ClusterRoleBinding",
-      new Informer<Obj>(
-        this.client,
-        { apiVersion: "rbac.authorization.k8s.io/v1", kind: "ClusterRoleBinding" },
-        {
-          labelSelector: MANAGED_SELECTOR,
-          onEvent: (_t, obj) => this.enqueueOwner(obj),
-          onError: onError("ClusterRoleBinding"),
-        },
-      ),
-    );
-    // Webhook TLS secrets are created by providers, not by us: watch their metadata only.
-    this.webhookSecrets = new Informer<Obj>(
-      this.client,
-      { apiVersion: "v1", kind: "Secret", namespace: this.options.namespace },
-      {
-        metadataOnly: true,
-        onEvent: (_t, obj) => this.enqueueWebhookOwner(obj.metadata.name ?? ""),
-        onError: onError("Secret"),
-      },
-    );
-    await Promise.all(
-      [...this.providers.values(), ...this.owned.values(), this.webhookSecrets].map((i) => i.start()),
-    );
+  startInformers(): Promise<void> {
+    return this.informers.start();
   }
 
   /**
@@ -214,7 +118,7 @@ export class ProviderController {
           }),
       });
       this.queues.set(kind, queue);
-      for (const p of this.providers.get(kind)!.list()) queue.add(p.metadata.name!);
+      for (const p of this.informers.providersOf(kind)) queue.add(p.metadata.name!);
     }
   }
 
@@ -233,13 +137,7 @@ export class ProviderController {
 
   async stop(): Promise<void> {
     await this.stopWorkers();
-    await Promise.all(
-      [
-        ...this.providers.values(),
-        ...this.owned.values(),
-        ...(this.webhookSecrets ? [this.webhookSecrets] : []),
-      ].map((i) => i.stop()),
-    );
+    await this.informers.stop();
   }
 
   /** Resolves when no reconcile is queued or running (for tests and benchmarks). */
@@ -253,7 +151,7 @@ export class ProviderController {
    */
   private freshest(kind: ProviderKind, name: string): (Obj & Provider) | undefined {
     const key = `${kind}/${name}`;
-    const cached = this.providers.get(kind)!.get(name);
+    const cached = this.informers.provider(kind, name);
     const mine = this.written.get(key);
     // resourceVersions are opaque: never ordered, only compared for equality. While the informer
     // still holds what it held when we wrote, our write is the newer; once it moved on, it has
@@ -274,41 +172,11 @@ export class ProviderController {
   private remember(obj: unknown): void {
     const p = obj as (Obj & Provider) | undefined;
     if (!p?.kind || !p.metadata.name) return;
-    const cached = this.providers.get(p.kind)?.get(p.metadata.name);
+    const cached = this.informers.provider(p.kind, p.metadata.name);
     this.written.set(`${p.kind}/${p.metadata.name}`, {
       obj: p,
       cachedVersion: cached?.metadata.resourceVersion,
     });
-  }
-
-  private enqueue(kind: ProviderKind, name: string): void {
-    this.queues.get(kind)?.add(name);
-  }
-
-  private enqueueOwner(obj: Obj): void {
-    const kind = obj.metadata.labels?.[LABEL_NAME] as ProviderKind | undefined;
-    const name = obj.metadata.labels?.[LABEL_INSTANCE];
-    if (kind && name && (PROVIDER_KINDS as readonly string[]).includes(kind)) this.enqueue(kind, name);
-  }
-
-  private enqueueWebhookOwner(secretName: string): void {
-    if (!secretName.endsWith("-webhook-tls")) return;
-    for (const [kind, informer] of this.providers) {
-      for (const p of informer.list()) {
-        if (providerObjectNames(kind, p.metadata.name!).webhookSecret === secretName)
-          this.enqueue(kind, p.metadata.name!);
-      }
-    }
-  }
-
-  private cached<T>(kind: string, name: string, namespaced = true): T | undefined {
-    return this.owned.get(kind)?.get(name, namespaced ? this.options.namespace : undefined) as T | undefined;
-  }
-
-  private podsWith(labels: Record<string, string>): Pod[] {
-    return (this.owned.get("Pod")?.list() ?? []).filter((p) =>
-      Object.entries(labels).every(([k, v]) => p.metadata.labels?.[k] === v),
-    ) as unknown as Pod[];
   }
 
   /** One pass for one provider: read, plan, act. Throws to retry with backoff. */
@@ -364,8 +232,7 @@ export class ProviderController {
       const ctx: RenderContext = {
         environment: this.options.environment,
         namespace: this.options.namespace,
-        webhookSecretPresent:
-          this.webhookSecrets?.get(names.webhookSecret, this.options.namespace) !== undefined,
+        webhookSecretPresent: this.informers.webhookSecretPresent(names.webhookSecret),
         securityContext: this.options.securityContext,
         ...(this.options.providerClusterRoles?.[kind]
           ? { providerClusterRole: this.options.providerClusterRoles[kind] }
@@ -385,15 +252,15 @@ export class ProviderController {
       ...(problems.length > 0 ? { problems } : renderProblem ? { problems: renderProblem } : {}),
       ...(resolution ? { imageResolution: resolution } : {}),
       observed: {
-        initJob: this.cached<Job>("Job", names.init),
-        initPods: this.podsWith({ "batch.kubernetes.io/job-name": names.init }),
-        deployment: this.cached<Deployment>("Deployment", names.run),
-        runPods: this.podsWith({
+        initJob: this.informers.cached<Job>("Job", names.init),
+        initPods: this.informers.podsWith({ "batch.kubernetes.io/job-name": names.init }),
+        deployment: this.informers.cached<Deployment>("Deployment", names.run),
+        runPods: this.informers.podsWith({
           [LABEL_NAME]: kind,
           [LABEL_INSTANCE]: name,
           [LABEL_COMPONENT]: COMPONENT_CONTROLLER,
         }),
-        metricsService: this.cached<Service>("Service", names.metricsService),
+        metricsService: this.informers.cached<Service>("Service", names.metricsService),
       },
       now: new Date(),
       options: {
@@ -491,7 +358,7 @@ export class ProviderController {
         annotations: { ...obj.metadata.annotations, [ANNOTATION_APPLIED_HASH]: hash },
       },
     };
-    const live = this.cached<KubeObject & { metadata: { managedFields?: ManagedFieldsEntry[] } }>(
+    const live = this.informers.cached<KubeObject & { metadata: { managedFields?: ManagedFieldsEntry[] } }>(
       obj.kind,
       obj.metadata.name!,
       obj.metadata.namespace !== undefined,
@@ -534,7 +401,7 @@ export class ProviderController {
     if (obj.kind !== "ClusterRoleBinding" && obj.kind !== "RoleBinding") return;
     type RoleRef = { apiGroup?: string; kind?: string; name?: string };
     const want = (obj as KubeObject & { roleRef?: RoleRef }).roleRef;
-    const live = this.cached<KubeObject & { roleRef?: RoleRef }>(
+    const live = this.informers.cached<KubeObject & { roleRef?: RoleRef }>(
       obj.kind,
       obj.metadata.name!,
       obj.metadata.namespace !== undefined,
