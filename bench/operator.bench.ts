@@ -165,7 +165,8 @@ function benchProvider(i: number): Provider {
 // ---------------------------------------------------------------------------------------------
 // Small helpers
 
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+/** Waits ms (a deadline already passed waits not at all). */
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, Math.max(0, ms)));
 
 /** The promise's value, or undefined after ms; the timer never outlives the race. */
 async function within<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {

@@ -137,6 +137,12 @@ const NEEDED: Access[] = [
   ...["pods", "secrets"].flatMap((resource) =>
     ["list", "watch"].map((verb) => ({ verb, group: "", resource, namespace: NAMESPACE })),
   ),
+  ...["list", "watch"].map((verb) => ({
+    verb,
+    group: "apps",
+    resource: "replicasets",
+    namespace: NAMESPACE,
+  })),
   ...["secrets", "configmaps"].flatMap((resource) =>
     ["create", "update", "patch", "delete"].map((verb) => ({
       verb,
@@ -181,6 +187,7 @@ const DENIED: Access[] = [
     name: "serviceproviders.openmcp.cloud",
   },
   { verb: "create", group: "", resource: "pods", namespace: NAMESPACE },
+  { verb: "patch", group: "apps", resource: "replicasets", namespace: NAMESPACE },
   { verb: "create", group: "apps", resource: "deployments", namespace: "kube-system" },
   { verb: "create", group: "openmcp.cloud", resource: "serviceproviders" },
   { verb: "delete", group: "openmcp.cloud", resource: "serviceproviders" },

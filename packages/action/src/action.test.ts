@@ -101,7 +101,12 @@ describe("the action on a real cluster with the operator running", () => {
   before(async () => {
     h = await startOperatorHarness({
       full: true,
-      operator: { maxInitAttempts: 1, initJobBackoffLimit: 0, initBackoffBaseMs: 200 },
+      operator: {
+        maxInitAttempts: 1,
+        initJobBackoffLimit: 0,
+        initBackoffBaseMs: 200,
+        rolloutFailureGraceMs: 1000,
+      },
     });
     kubeconfig = h.cp.kubeconfigYaml;
     tmp = await mkdtemp(join(tmpdir(), "action-manifests-"));
@@ -282,6 +287,32 @@ describe("the action on a real cluster with the operator running", () => {
       r.stdout,
       /::error .*timed out after 3s waiting for ServiceProvider "crashing" to become Ready/,
     );
+    assert.equal(r.outputs.ready, "false");
+  });
+
+  it("reports the operator's rollback of a bad release as a failed deploy, with the reason", async () => {
+    const good = join(tmp, "rolled.yaml");
+    await writeFile(good, `metadata:\n  name: rolled\n`);
+    const first = await runAction(ENTRY, { manifest: good, kubeconfig, timeout: "60s" });
+    assert.equal(first.code, 0, explain(first));
+    const bad = join(tmp, "rolled-bad.yaml");
+    await writeFile(
+      bad,
+      `metadata:\n  name: rolled\nspec:\n  env:\n    - name: ${RUN_BEHAVIOR_ENV}\n      value: crashloop\n`,
+    );
+    const github = await startGithubApi();
+    const r = await runAction(
+      ENTRY,
+      { manifest: bad, kubeconfig, timeout: "60s", token: "ghs_x" },
+      { GITHUB_API_URL: github.url },
+    ).finally(() => github.close());
+    assert.equal(r.code, 1, explain(r));
+    assert.match(
+      r.stdout,
+      /::error .*Ready=False\/RolledBack: release \S+ \(init \w+, run \w+\) failed \(CrashLoopBackOff\).*\(the operator rolled the new release back to the last good one \(RolledBack\); the old release keeps serving\)/,
+    );
+    assert.equal(github.calls.at(-1)?.body.state, "failure", "the GitHub Deployment ends as failure");
+    assert.match(String(github.calls.at(-1)?.body.description), /RolledBack/);
     assert.equal(r.outputs.ready, "false");
   });
 

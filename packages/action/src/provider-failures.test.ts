@@ -109,6 +109,19 @@ describe("failFastVerdict", () => {
       failFastVerdict(stalled, { ...policy, failFast: false }, undefined, 0) ?? "",
       /Stalled=True/,
     ));
+  it("reports a rollback as a failed deploy, with the reason", () => {
+    const message =
+      "release x:v2 (init a, run b) failed (CrashLoopBackOff): pod p: container c: CrashLoopBackOff; rolled back to x:v1 (init c, run d)";
+    const rolledBack = providerFailures(
+      provider([{ type: "Stalled", status: "True", reason: "RolledBack", message }]),
+      2,
+    );
+    assert.deepEqual(rolledBack, [{ kind: "rolled-back", text: `Stalled=True/RolledBack: ${message}` }]);
+    assert.match(
+      failFastVerdict(rolledBack, { ...policy, failFast: false }, undefined, 0) ?? "",
+      /rolled the new release back to the last good one \(RolledBack\)/,
+    );
+  });
   it("gives image pulls their grace", () => {
     assert.equal(failFastVerdict(pull, policy, 1_000, 30_999), undefined);
     assert.match(failFastVerdict(pull, policy, 1_000, 31_000) ?? "", /could not be pulled for 30s/);

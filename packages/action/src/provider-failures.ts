@@ -7,7 +7,8 @@ import {
 } from "@openmcp-ts/contract";
 
 /** What kind of trouble a condition reports; the wait decides from it whether to keep waiting. */
-export type FailureKind = "stalled" | "init-failed" | "init-pod-failed" | "image-pull" | "crash-loop";
+export type FailureKind =
+  "rolled-back" | "stalled" | "init-failed" | "init-pod-failed" | "image-pull" | "crash-loop";
 
 export interface ProviderFailure {
   kind: FailureKind;
@@ -47,7 +48,9 @@ export function providerFailures(p: Provider | undefined, generation: number): P
   const failures: ProviderFailure[] = [];
   for (const c of current) {
     if (c.type === CONDITION_STALLED) {
-      if (c.status === "True") failures.push({ kind: "stalled", text: text(c) });
+      // The operator rolled the new release back (issue 20): the deploy failed, the old release serves.
+      if (c.status === "True")
+        failures.push({ kind: c.reason === REASONS.RolledBack ? "rolled-back" : "stalled", text: text(c) });
       continue;
     }
     if (c.status === "True") continue;
@@ -79,6 +82,9 @@ export function failFastVerdict(
   imagePullSinceMs: number | undefined,
   nowMs: number,
 ): string | undefined {
+  const rolledBack = failures.find((f) => f.kind === "rolled-back");
+  if (rolledBack !== undefined)
+    return "the operator rolled the new release back to the last good one (RolledBack); the old release keeps serving";
   if (failures.some((f) => f.kind === "stalled")) return "the operator stopped trying (Stalled=True)";
   if (failures.some((f) => f.kind === "init-failed")) return "the init Job failed (InitFailed)";
   if (!policy.failFast) return undefined;

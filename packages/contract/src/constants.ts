@@ -68,6 +68,12 @@ export const ANNOTATION_OPERATION = "openmcp.cloud/operation";
  * provider's CRD drops `status.initAttempts` (the reference's CRDs do), so backoff and Stalled work.
  */
 export const ANNOTATION_INIT_ATTEMPTS = "openmcp.cloud/init-attempts";
+/**
+ * Ours, on the provider: `disabled` turns off the rollback to the last good release (issue 20) for
+ * this provider; a failing new release then stays as it is, as with the reference.
+ */
+export const ANNOTATION_ROLLBACK = "openmcp.cloud/rollback";
+export const ROLLBACK_DISABLED = "disabled";
 export const OPERATION_IGNORE = "ignore";
 export const OPERATION_RECONCILE = "reconcile";
 
@@ -102,6 +108,8 @@ export const REASONS = {
   ProviderReady: "ProviderReady",
   /** Reconciling while Ready: the operator rolls out a new pod template (no spec change) and old pods serve. */
   RollingOut: "RollingOut",
+  /** A new release failed (not ready in time, crash loop, image pull, init stalled) and the last good one runs again. */
+  RolledBack: "RolledBack",
   ImageResolved: "ImageResolved",
   ImageResolveFailed: "ImageResolveFailed",
   UninstallFailed: "UninstallFailed",

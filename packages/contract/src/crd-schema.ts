@@ -395,6 +395,17 @@ export function providerSpecSchema(): JsonSchemaProps {
   );
 }
 
+/** A release (image, init hash, run hash) in status, with `extra` fields; all of them required. */
+function releaseSchema(description: string, extra: Record<string, JsonSchemaProps> = {}): JsonSchemaProps {
+  const properties = {
+    image: string("The image, a digest (repository@sha256:...) when the operator resolved it."),
+    initHash: string("The hash of what init runs (openmcp.cloud/init-hash)."),
+    runHash: string("The hash of the run Deployment's spec (openmcp.cloud/run-hash)."),
+    ...extra,
+  };
+  return object(description, properties, { required: Object.keys(properties) });
+}
+
 /** `status` of a provider kind; only ServiceProvider has `resources`. */
 export function providerStatusSchema(kind: ProviderKind): JsonSchemaProps {
   const properties: Record<string, JsonSchemaProps> = {
@@ -421,6 +432,21 @@ export function providerStatusSchema(kind: ProviderKind): JsonSchemaProps {
     runningImage: string("The image the run Deployment runs."),
     resolvedImage: string(
       "spec.image resolved to a digest (repository@sha256:...), which the init Job and the Deployment run; set only when the operator resolves digests (--resolve-image-digests).",
+    ),
+    lastGoodRelease: releaseSchema(
+      "The release that last became Ready: what a failing new release is rolled back to.",
+    ),
+    pendingRelease: releaseSchema("The new release being rolled out; its rollout deadline runs from since.", {
+      since: string("When the rollout of this release began (RFC 3339).", { format: "date-time" }),
+    }),
+    failedRelease: releaseSchema(
+      "The release that was rolled back, and why. It is not tried again until the spec changes or the annotation openmcp.cloud/operation=reconcile is set.",
+      {
+        reason: string(
+          "Why it failed, CamelCase: RolloutDeadlineExceeded, CrashLoopBackOff, ImagePullBackOff, InitFailed, ...",
+        ),
+        message: string("What failed, in words."),
+      },
     ),
     initAttempts: int64(
       "Attempts of the init Job for the current spec; drives the backoff between attempts.",

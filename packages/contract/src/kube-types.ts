@@ -173,6 +173,14 @@ export interface Deployment extends KubeObject {
   };
 }
 
+/** The part of a Deployment's ReplicaSet the operator reads: which template it runs, and for whom. */
+export interface ReplicaSet extends KubeObject {
+  apiVersion: "apps/v1";
+  kind: "ReplicaSet";
+  spec: { replicas?: number; template: PodTemplateSpec } & Record<string, unknown>;
+  status?: { replicas?: number; readyReplicas?: number; availableReplicas?: number };
+}
+
 export interface ContainerStateTerminated {
   exitCode: number;
   reason?: string;

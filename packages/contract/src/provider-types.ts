@@ -37,6 +37,13 @@ export interface GroupVersionKind {
   kind: string;
 }
 
+/** What identifies one version of a provider: its image (a digest when resolved) and the hashes of its init and run. */
+export interface Release {
+  image: string;
+  initHash: string;
+  runHash: string;
+}
+
 export interface ProviderStatus {
   observedGeneration?: number;
   phase?: string;
@@ -50,6 +57,12 @@ export interface ProviderStatus {
   initAttempts?: number;
   /** `spec.image` resolved to `repository@sha256:…`, what the Job and Deployment run (with --resolve-image-digests). */
   resolvedImage?: string;
+  /** Ours: the release that last became Ready; what a failed new release is rolled back to. */
+  lastGoodRelease?: Release;
+  /** Ours: the new release being rolled out, and since when (its deadline runs from then). */
+  pendingRelease?: Release & { since: string };
+  /** Ours: the release that was rolled back, and why; not tried again until the spec changes or `reconcile`. */
+  failedRelease?: Release & { reason: string; message: string };
   /** ServiceProvider only: written by the provider itself, never by the operator. */
   resources?: GroupVersionKind[];
 }

@@ -12,6 +12,7 @@ export const BUILT_IN_PLURALS: Readonly<Record<string, string>> = Object.freeze(
   Node: "nodes",
   Job: "jobs",
   Deployment: "deployments",
+  ReplicaSet: "replicasets",
   Role: "roles",
   RoleBinding: "rolebindings",
   ClusterRole: "clusterroles",

@@ -299,6 +299,37 @@ export const FLAGS: readonly FlagSpec[] = [
     apply: set("registryCaFile", nonEmpty),
   },
   {
+    name: "rollback",
+    type: "string",
+    value: "on|off",
+    default: DEFAULT_RECONCILE_OPTIONS.rollback ? "on" : "off",
+    help: "roll a new release whose init gives up or whose pods do not become ready back to the last good release (a provider opts out with the annotation openmcp.cloud/rollback: disabled)",
+    commands: RUN,
+    apply: set("rollback", (t, flag) => {
+      if (t !== "on" && t !== "off")
+        throw new UsageError(`invalid value "${t}" for ${flag}: must be on or off`);
+      return t === "on";
+    }),
+  },
+  {
+    name: "rollout-deadline",
+    type: "string",
+    value: "SECONDS",
+    default: String(DEFAULT_RECONCILE_OPTIONS.rolloutDeadlineMs / 1000),
+    help: "a new release's pods not all ready after this long roll it back",
+    commands: RUN,
+    apply: set("rolloutDeadlineMs", (t, flag) => positiveInt(t, flag) * 1000),
+  },
+  {
+    name: "rollout-failure-grace",
+    type: "string",
+    value: "SECONDS",
+    default: String(DEFAULT_RECONCILE_OPTIONS.rolloutFailureGraceMs / 1000),
+    help: "a crash loop or image-pull failure of a new release's pods rolls it back at once, but not before this much of its rollout has passed",
+    commands: RUN,
+    apply: set("rolloutFailureGraceMs", (t, flag) => nonNegativeInt(t, flag) * 1000),
+  },
+  {
     name: "help",
     short: "h",
     type: "boolean",

@@ -63,6 +63,18 @@ describe("openmcp-operator command line", () => {
       { POD_NAMESPACE: "x" },
       /unknown kind "Provider", want ClusterProvider, ServiceProvider, PlatformService/,
     ],
+    [
+      "a rollback switch other than on or off",
+      ["run", "--environment=live", "--rollback=no"],
+      { POD_NAMESPACE: "x" },
+      /invalid value "no" for --rollback: must be on or off/,
+    ],
+    [
+      "a zero rollout deadline",
+      ["run", "--environment=live", "--rollout-deadline=0"],
+      { POD_NAMESPACE: "x" },
+      /invalid value "0" for --rollout-deadline/,
+    ],
   ];
   for (const [what, args, env, message] of failures) {
     it(`refuses ${what} with exit code 2 and names the problem`, () => {

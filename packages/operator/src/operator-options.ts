@@ -47,6 +47,12 @@ export interface OperatorOptions {
    * (issue 20); absent: deploy the tag as given, as the reference does.
    */
   imageDigests?: { intervalMs: number; registryCa?: string | undefined } | undefined;
+  /** Roll a failing new release back to the last good one (issue 20). */
+  rollback: boolean;
+  /** How long a new release's run pods may take to become ready before it is rolled back. */
+  rolloutDeadlineMs: number;
+  /** How long into a rollout a crash loop or image-pull failure is tolerated. */
+  rolloutFailureGraceMs: number;
 }
 
 /** What a caller of startOperator must give; the rest defaults as on the command line. */
@@ -72,6 +78,9 @@ export function resolveOperatorOptions(input: OperatorOptionsInput): OperatorOpt
     maxInitAttempts: defaults.maxInitAttempts!,
     initJobBackoffLimit: defaults.initJobBackoffLimit!,
     takeOverFieldManagers: defaults.takeOverFieldManagers!,
+    rollback: defaults.rollback!,
+    rolloutDeadlineMs: defaults.rolloutDeadlineMs!,
+    rolloutFailureGraceMs: defaults.rolloutFailureGraceMs!,
     ...withoutUndefined(input),
   };
 }

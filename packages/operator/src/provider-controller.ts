@@ -18,6 +18,8 @@ import {
   type Provider,
   type ProviderKind,
   type ProviderStatus,
+  type Pod,
+  type ReplicaSet,
   type Service,
 } from "@openmcp-ts/contract";
 import {
@@ -246,6 +248,11 @@ export class ProviderController {
         renderProblem = { message: err.message, reason: "InitJobCreationFailed" };
       }
     }
+    const runLabels = {
+      [LABEL_NAME]: kind,
+      [LABEL_INSTANCE]: name,
+      [LABEL_COMPONENT]: COMPONENT_CONTROLLER,
+    };
     const plan = planReconcile({
       provider,
       ...(desired ? { desired } : {}),
@@ -253,13 +260,10 @@ export class ProviderController {
       ...(resolution ? { imageResolution: resolution } : {}),
       observed: {
         initJob: this.informers.cached<Job>("Job", names.init),
-        initPods: this.informers.podsWith({ "batch.kubernetes.io/job-name": names.init }),
+        initPods: this.informers.cachedWith<Pod>("Pod", { "batch.kubernetes.io/job-name": names.init }),
         deployment: this.informers.cached<Deployment>("Deployment", names.run),
-        runPods: this.informers.podsWith({
-          [LABEL_NAME]: kind,
-          [LABEL_INSTANCE]: name,
-          [LABEL_COMPONENT]: COMPONENT_CONTROLLER,
-        }),
+        runPods: this.informers.cachedWith<Pod>("Pod", runLabels),
+        replicaSets: this.informers.cachedWith<ReplicaSet>("ReplicaSet", runLabels),
         metricsService: this.informers.cached<Service>("Service", names.metricsService),
       },
       now: new Date(),
@@ -273,6 +277,9 @@ export class ProviderController {
           ? { initBackoffMaxMs: this.options.initBackoffMaxMs }
           : {}),
         prunedStatusFields: [...(this.prunedStatus.get(kind) ?? [])],
+        rollback: this.options.rollback,
+        rolloutDeadlineMs: this.options.rolloutDeadlineMs,
+        rolloutFailureGraceMs: this.options.rolloutFailureGraceMs,
       },
     });
     try {

@@ -10,7 +10,9 @@ import {
   type Pod,
   type Provider,
   type ProviderKind,
+  type ReplicaSet,
 } from "@openmcp-ts/contract";
+import { ANNOTATION_RUN_HASH } from "@openmcp-ts/reconciler";
 import { Informer, type CachedObject, type KubeClient, type Logger } from "@openmcp-ts/kube";
 
 export type Obj = CachedObject & KubeObject;
@@ -27,7 +29,15 @@ export const GENERATED_NAMESPACED_KINDS = [
   { apiVersion: "apps/v1", kind: "Deployment" },
 ] as const;
 
-const OWNED_NAMESPACED = [...GENERATED_NAMESPACED_KINDS, { apiVersion: "v1", kind: "Pod" }] as const;
+/**
+ * Watched, not created: Pods explain failures; ReplicaSets (the Deployment controller's, which
+ * carry our labels) hold the last good release's pod template to roll back to.
+ */
+const OWNED_NAMESPACED = [
+  ...GENERATED_NAMESPACED_KINDS,
+  { apiVersion: "v1", kind: "Pod" },
+  { apiVersion: "apps/v1", kind: "ReplicaSet" },
+] as const;
 
 /**
  * The part of a Pod the operator reads (to say why a Job or Deployment is not done: phase,
@@ -54,6 +64,33 @@ function podEssentials(obj: Obj): Obj {
     ...(pod.status ? { status: pod.status } : {}),
   } as Obj;
 }
+
+/** The part of a ReplicaSet the rollback reads: identity, run-hash annotation, template, replicas. */
+function replicaSetEssentials(obj: Obj): Obj {
+  const rs = obj as Obj & ReplicaSet;
+  const m = rs.metadata;
+  const runHash = m.annotations?.[ANNOTATION_RUN_HASH];
+  return {
+    apiVersion: rs.apiVersion,
+    kind: rs.kind,
+    metadata: {
+      name: m.name,
+      namespace: m.namespace,
+      uid: m.uid,
+      resourceVersion: m.resourceVersion,
+      labels: m.labels,
+      ...(runHash === undefined ? {} : { annotations: { [ANNOTATION_RUN_HASH]: runHash } }),
+      ...(m.deletionTimestamp ? { deletionTimestamp: m.deletionTimestamp } : {}),
+    },
+    spec: { replicas: rs.spec.replicas, template: rs.spec.template },
+    ...(rs.status ? { status: rs.status } : {}),
+  } as Obj;
+}
+
+const TRANSFORMS: Record<string, (obj: Obj) => Obj> = {
+  Pod: podEssentials,
+  ReplicaSet: replicaSetEssentials,
+};
 
 /**
  * The operator's watches and their caches: the providers of every kind, the objects it creates
@@ -106,7 +143,7 @@ export class ProviderInformers {
             labelSelector: MANAGED_SELECTOR,
             onEvent: (_t, obj) => this.enqueueOwner(obj),
             onError: onError(ref.kind),
-            ...(ref.kind === "Pod" ? { transform: podEssentials } : {}),
+            ...(TRANSFORMS[ref.kind] ? { transform: TRANSFORMS[ref.kind] } : {}),
           },
         ),
       );
@@ -180,9 +217,9 @@ export class ProviderInformers {
     return this.owned.get(kind)?.get(name, namespaced ? this.namespace : undefined) as T | undefined;
   }
 
-  podsWith(labels: Record<string, string>): Pod[] {
-    return (this.owned.get("Pod")?.list() ?? []).filter((p) =>
+  cachedWith<T>(kind: "Pod" | "ReplicaSet", labels: Record<string, string>): T[] {
+    return (this.owned.get(kind)?.list() ?? []).filter((p) =>
       Object.entries(labels).every(([k, v]) => p.metadata.labels?.[k] === v),
-    ) as unknown as Pod[];
+    ) as unknown as T[];
   }
 }

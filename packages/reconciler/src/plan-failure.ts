@@ -116,7 +116,13 @@ export function planFailure(
       now,
     );
     status = { observedGeneration: generation, phase: PHASES.Uninstalling, conditions };
-    for (const key of ["initializedImage", "runningImage", "initAttempts", "resolvedImage"] as const) {
+    for (const key of [
+      "initializedImage",
+      "runningImage",
+      "initAttempts",
+      "resolvedImage",
+      "lastGoodRelease",
+    ] as const) {
       const value = previous?.[key];
       if (value !== undefined) (status as Record<string, unknown>)[key] = value;
     }
@@ -148,6 +154,10 @@ export function planFailure(
         reason: resolution.reason,
         message: resolution.message,
       };
+    // Nor what is known about releases.
+    draft.lastGoodRelease = resolvedFrom?.lastGoodRelease;
+    draft.pendingRelease = resolvedFrom?.pendingRelease;
+    draft.failedRelease = resolvedFrom?.failedRelease;
     draft.stalled = terminal;
     draft.reconciling = terminal === undefined ? { reason, message } : undefined;
     status = buildStatus(provider, draft, now);

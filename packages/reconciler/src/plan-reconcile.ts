@@ -8,9 +8,15 @@ import {
   validateProvider,
   type Provider,
   type ProviderStatus,
+  type Release,
+  type ReplicaSet,
 } from "@openmcp-ts/contract";
-import { checkDeploymentReadiness, deploymentImage } from "./check-deployment-readiness.ts";
-import { withRunHash } from "./compute-run-hash.ts";
+import {
+  checkDeploymentReadiness,
+  deploymentImage,
+  type DeploymentReadiness,
+} from "./check-deployment-readiness.ts";
+import { computeRunHash, withRunHash } from "./compute-run-hash.ts";
 import { describeSpecProblems, type SpecProblemSummary } from "./describe-spec-problems.ts";
 import { planDeletion } from "./plan-deletion.ts";
 import { planInitJob } from "./plan-init-job.ts";
@@ -25,6 +31,18 @@ import {
 import { resolveReconcileOptions, type ReconcileOptions } from "./reconcile-options.ts";
 import type { DesiredRunObjects, ObservedState, Plan, ReconcileInput } from "./reconcile-types.ts";
 import { transitionEvents, type EventMessages } from "./transition-events.ts";
+import {
+  heldBackRelease,
+  isRollbackEnabled,
+  judgeRollout,
+  releaseOnly,
+  replicaSetOf,
+  rolledBackDeployment,
+  rolledBackMessage,
+  sameRelease,
+  type FailedRelease,
+} from "./rollback.ts";
+import { formatTime } from "./set-condition.ts";
 
 export const READY_MESSAGE = "Provider is ready";
 export const NOT_READY_PREFIX = "Waiting for provider to become ready: ";
@@ -70,21 +88,48 @@ export function planReconcile(input: ReconcileInput): Plan {
     if (init.requeueAfterMs !== undefined) plan.requeueAfterMs = init.requeueAfterMs;
     if (init.startedMessage !== undefined) messages.initStarted = init.startedMessage;
     const initializedImage = init.initializedImage ?? provider.status?.initializedImage;
+    // The release this spec asks for, and what is known about earlier ones (issue 20).
+    const release = {
+      image: deploymentImage(desired.run.deployment) ?? provider.spec.image,
+      initHash: desired.init.initHash,
+      runHash: computeRunHash(desired.run.deployment),
+    };
+    const lastGood = provider.status?.lastGoodRelease;
+    const rollbackOn = isRollbackEnabled(provider, options) && lastGood !== undefined;
+    const held = rollbackOn ? heldBackRelease(provider, release) : undefined;
     const common = {
       initialized: init.initialized,
       initAttempts: init.initAttempts,
       initializedImage,
       // The old Deployment keeps running (and serving) while init runs.
       runningImage: observed.deployment === undefined ? undefined : provider.status?.runningImage,
+      lastGoodRelease: lastGood,
+      failedRelease: held,
     };
     if (!init.completed) {
       draft = { ...common, ready: PENDING, reconciling: init.reconciling, stalled: init.stalled };
+      if (
+        init.stalled !== undefined &&
+        rollbackOn &&
+        lastGood.initHash !== release.initHash &&
+        observed.deployment !== undefined
+      ) {
+        // A new init that gave up never reached the Deployment: the last good release still runs.
+        const failed = held ?? { ...release, reason: init.stalled.reason, message: init.stalled.message };
+        draft = { ...draft, ...rolledBackDraft(failed, lastGood, true) };
+      }
     } else {
-      const run = planRun(provider, desired.run, observed, options);
+      // A held-back init failure whose Job was deleted and then succeeded was retried by the user.
+      const heldRun = held?.reason === REASONS.InitFailed ? undefined : held;
+      const run = planReleaseRun(provider, desired.run, observed, options, now, {
+        release,
+        lastGood: rollbackOn ? lastGood : undefined,
+        held: heldRun,
+      });
       plan.apply.push(...run.apply);
       plan.delete.push(...run.delete);
       if (run.requeueAfterMs !== undefined) plan.requeueAfterMs = run.requeueAfterMs;
-      draft = { ...common, ...run.draft };
+      draft = { ...common, failedRelease: heldRun, ...run.draft };
       messages = {
         ...messages,
         initSucceeded: `Init Job succeeded for image ${initializedImage ?? "(unknown)"}`,
@@ -107,6 +152,22 @@ export function planReconcile(input: ReconcileInput): Plan {
   return plan;
 }
 
+/** `Ready=False` and `Stalled=True` with reason `RolledBack`, and the failed release kept in status. */
+function rolledBackDraft(
+  failed: FailedRelease,
+  lastGood: Release,
+  initOnly: boolean,
+): Pick<StatusDraft, "ready" | "reconciling" | "stalled" | "failedRelease" | "pendingRelease"> {
+  const message = rolledBackMessage(failed, lastGood, initOnly);
+  return {
+    ready: { status: "False", reason: REASONS.RolledBack, message },
+    reconciling: undefined,
+    stalled: { reason: REASONS.RolledBack, message },
+    failedRelease: failed,
+    pendingRelease: undefined,
+  };
+}
+
 /** Nothing is applied or deleted; whatever runs keeps running until the spec is fixed. */
 function invalidSpecDraft(
   provider: Provider,
@@ -125,6 +186,9 @@ function invalidSpecDraft(
     initializedImage: status?.initializedImage,
     runningImage: observed.deployment === undefined ? undefined : status?.runningImage,
     initAttempts: recordedInitAttempts(provider),
+    lastGoodRelease: status?.lastGoodRelease,
+    pendingRelease: status?.pendingRelease,
+    failedRelease: status?.failedRelease,
   };
 }
 
@@ -161,21 +225,101 @@ function wasReadyAtThisGeneration(provider: Provider): boolean {
   return ready?.status === "True" && ready.observedGeneration === provider.metadata.generation;
 }
 
+/**
+ * The run phase with the release bookkeeping of issue 20: a release that becomes ready is the last
+ * good one; a new release that fails (see `judgeRollout`) is rolled back to the last good
+ * release's ReplicaSet, and so is a held-back one on every pass.
+ */
+function planReleaseRun(
+  provider: Provider,
+  desired: DesiredRunObjects,
+  observed: ObservedState,
+  options: ReconcileOptions,
+  now: Date,
+  releases: { release: Release; lastGood: Release | undefined; held: FailedRelease | undefined },
+): Omit<RunDecision, "draft"> & { draft: RunDecision["draft"] & ReleaseDraft } {
+  const { release, lastGood, held } = releases;
+  if (lastGood === undefined) {
+    const run = planRun(provider, desired, observed, options);
+    return run.readiness.ready
+      ? { ...run, draft: { ...run.draft, lastGoodRelease: releaseOnly(release) } }
+      : run;
+  }
+  const target = replicaSetOf(observed.replicaSets, lastGood.runHash);
+  if (held !== undefined) {
+    const run = planRun(provider, desired, observed, options, target);
+    // Without the old ReplicaSet there is nothing to roll back to; the live Deployment is left alone.
+    const apply = target === undefined ? run.apply.filter((o) => o.kind !== "Deployment") : run.apply;
+    return { ...run, apply, draft: { ...run.draft, ...rolledBackDraft(held, lastGood, false) } };
+  }
+  const run = planRun(provider, desired, observed, options);
+  if (run.readiness.ready) return { ...run, draft: { ...run.draft, lastGoodRelease: releaseOnly(release) } };
+  if (sameRelease(lastGood, release) || observed.deployment === undefined) return run;
+
+  const previous = provider.status?.pendingRelease;
+  const retried = provider.metadata.annotations?.[ANNOTATION_OPERATION] === OPERATION_RECONCILE;
+  const pending =
+    previous !== undefined && sameRelease(previous, release) && !retried
+      ? previous
+      : { ...release, since: formatTime(now) };
+  const judgement = judgeRollout({
+    pending,
+    now,
+    pods: observed.runPods,
+    replicaSets: observed.replicaSets,
+    readiness: run.readiness,
+    options,
+  });
+  if (judgement.failure === undefined) {
+    const recheck = judgement.recheckInMs ?? Infinity;
+    const requeueAfterMs = Math.max(0, Math.min(run.requeueAfterMs ?? Infinity, recheck));
+    return {
+      ...run,
+      ...(Number.isFinite(requeueAfterMs) ? { requeueAfterMs } : {}),
+      draft: { ...run.draft, pendingRelease: pending },
+    };
+  }
+  if (target === undefined) {
+    const message = `${run.draft.ready.message}; cannot roll back to ${lastGood.image}: no ReplicaSet of it is left`;
+    return {
+      ...run,
+      draft: { ...run.draft, ready: { ...run.draft.ready, message }, pendingRelease: pending },
+    };
+  }
+  const failed = { ...release, ...judgement.failure };
+  const rolledBack = planRun(provider, desired, observed, options, target);
+  return { ...rolledBack, draft: { ...rolledBack.draft, ...rolledBackDraft(failed, lastGood, false) } };
+}
+
+type ReleaseDraft = Pick<StatusDraft, "lastGoodRelease" | "pendingRelease" | "failedRelease">;
+
 interface RunDecision {
   apply: Plan["apply"];
   delete: Plan["delete"];
   requeueAfterMs?: number;
   draft: Pick<StatusDraft, "ready" | "reconciling" | "stalled" | "metrics" | "runningImage">;
+  readiness: DeploymentReadiness;
 }
 
-/** The run phase (spec 3.7) and the readiness check (3.13), with reasons when not ready. */
+/**
+ * The run phase (spec 3.7) and the readiness check (3.13), with reasons when not ready.
+ * `rollbackTo`: apply the pod template of this ReplicaSet (the last good release's) instead.
+ */
 function planRun(
   provider: Provider,
   desired: DesiredRunObjects,
   observed: ObservedState,
   options: ReconcileOptions,
+  rollbackTo?: ReplicaSet,
 ): RunDecision {
-  const { deployment, runHash } = withRunHash(desired.deployment);
+  const lastGoodRunHash = provider.status?.lastGoodRelease?.runHash;
+  const { deployment, runHash } =
+    rollbackTo === undefined || lastGoodRunHash === undefined
+      ? withRunHash(desired.deployment)
+      : {
+          deployment: rolledBackDeployment(desired.deployment, rollbackTo, lastGoodRunHash),
+          runHash: lastGoodRunHash,
+        };
   const apply: Plan["apply"] = [desired.serviceAccount, desired.clusterRoleBinding, deployment];
   const del: Plan["delete"] = [];
   let metrics: StatusDraft["metrics"];
@@ -205,6 +349,7 @@ function planRun(
     return {
       apply,
       delete: del,
+      readiness,
       draft: {
         ready: { status: "True", reason: REASONS.ProviderReady, message: READY_MESSAGE },
         metrics,
@@ -220,6 +365,7 @@ function planRun(
     return {
       apply,
       delete: del,
+      readiness,
       ...(options.progressPollMs > 0 ? { requeueAfterMs: options.progressPollMs } : {}),
       draft: {
         ready: { status: "True", reason: REASONS.ProviderReady, message: READY_MESSAGE },
@@ -232,6 +378,7 @@ function planRun(
   return {
     apply,
     delete: del,
+    readiness,
     ...(options.progressPollMs > 0 ? { requeueAfterMs: options.progressPollMs } : {}),
     draft: {
       ready: { status: "False", reason: REASONS.ProviderNotReady, message },

@@ -24,6 +24,9 @@ export const OWN_STATUS_FIELDS = [
   "runningImage",
   "initAttempts",
   "resolvedImage",
+  "lastGoodRelease",
+  "pendingRelease",
+  "failedRelease",
 ] as const satisfies readonly (keyof ProviderStatus)[];
 
 export type OwnStatusField = (typeof OWN_STATUS_FIELDS)[number];
@@ -80,6 +83,9 @@ export interface StatusDraft {
   resolvedImage?: string | undefined;
   /** The `ImageResolved` condition; removed when absent (resolution off or the image given by digest). */
   imageResolved?: ConditionState | undefined;
+  lastGoodRelease?: ProviderStatus["lastGoodRelease"];
+  pendingRelease?: ProviderStatus["pendingRelease"];
+  failedRelease?: ProviderStatus["failedRelease"];
 }
 
 /** `Failed` when stalled, `Ready` when ready, else `Progressing`. */
@@ -120,6 +126,9 @@ export function buildStatus(provider: Provider, draft: StatusDraft, now: Date): 
   if (draft.runningImage !== undefined) status.runningImage = draft.runningImage;
   if (draft.initAttempts !== undefined && draft.initAttempts > 0) status.initAttempts = draft.initAttempts;
   if (draft.resolvedImage !== undefined) status.resolvedImage = draft.resolvedImage;
+  if (draft.lastGoodRelease !== undefined) status.lastGoodRelease = draft.lastGoodRelease;
+  if (draft.pendingRelease !== undefined) status.pendingRelease = draft.pendingRelease;
+  if (draft.failedRelease !== undefined) status.failedRelease = draft.failedRelease;
   return status;
 }
 

@@ -26,6 +26,15 @@ export interface ReconcileOptions {
    * annotation instead. The shell learns them from its status writes' responses.
    */
   prunedStatusFields: readonly OwnStatusField[];
+  /**
+   * Roll a failing new release back to the last good one (issue 20); a provider can opt out with
+   * `openmcp.cloud/rollback: disabled`.
+   */
+  rollback: boolean;
+  /** A new release whose run pods are not all ready this long after its rollout began is rolled back. */
+  rolloutDeadlineMs: number;
+  /** A crash loop or image-pull failure of a new release's pods rolls it back once this much of its rollout has passed. */
+  rolloutFailureGraceMs: number;
 }
 
 export type ReconcileOptionsInput = Pick<ReconcileOptions, "namespace"> &
@@ -39,6 +48,9 @@ export const DEFAULT_RECONCILE_OPTIONS = {
   progressPollMs: 30_000,
   renderErrorRetryMs: 300_000,
   prunedStatusFields: [],
+  rollback: true,
+  rolloutDeadlineMs: 600_000,
+  rolloutFailureGraceMs: 60_000,
 } as const satisfies Omit<ReconcileOptions, "namespace">;
 
 /** Fills in the defaults; rejects values that would make the plan meaningless. */
@@ -53,6 +65,9 @@ export function resolveReconcileOptions(input: ReconcileOptionsInput): Reconcile
     progressPollMs: input.progressPollMs ?? d.progressPollMs,
     renderErrorRetryMs: input.renderErrorRetryMs ?? d.renderErrorRetryMs,
     prunedStatusFields: input.prunedStatusFields ?? d.prunedStatusFields,
+    rollback: input.rollback ?? d.rollback,
+    rolloutDeadlineMs: input.rolloutDeadlineMs ?? d.rolloutDeadlineMs,
+    rolloutFailureGraceMs: input.rolloutFailureGraceMs ?? d.rolloutFailureGraceMs,
   };
   if (options.namespace === "") throw new Error("cannot reconcile: options.namespace is empty");
   if (!Number.isInteger(options.maxInitAttempts) || options.maxInitAttempts < 1) {
@@ -66,6 +81,8 @@ export function resolveReconcileOptions(input: ReconcileOptionsInput): Reconcile
     "jobDeletionPollMs",
     "progressPollMs",
     "renderErrorRetryMs",
+    "rolloutDeadlineMs",
+    "rolloutFailureGraceMs",
   ] as const) {
     const value = options[key];
     if (!Number.isFinite(value) || value < 0) {

@@ -6,6 +6,7 @@ import type {
   Pod,
   Provider,
   ProviderStatus,
+  ReplicaSet,
   Role,
   RoleBinding,
   Service,
@@ -59,6 +60,11 @@ export interface ObservedState {
   deployment?: Deployment | undefined;
   /** The Deployment's pods; used to explain why it is not ready. */
   runPods?: Pod[] | undefined;
+  /**
+   * The Deployment's ReplicaSets (the Deployment controller keeps old ones): the last good
+   * release's template to roll back to, and which pods belong to a new release.
+   */
+  replicaSets?: ReplicaSet[] | undefined;
   /**
    * The metrics Service, if the shell looked it up. Only used to delete a Service that is left over
    * after metrics were switched off; without it no such clean-up is planned.

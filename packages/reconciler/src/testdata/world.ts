@@ -10,6 +10,7 @@ import {
   type Provider,
   type ProviderKind,
   type ProviderSpec,
+  type ReplicaSet,
   type Service,
 } from "@openmcp-ts/contract";
 import { RenderError, renderInitObjects, renderRunObjects, type RenderContext } from "@openmcp-ts/render";
@@ -76,6 +77,8 @@ export class World {
   objects = new Map<string, KubeObject>();
   initPods: Pod[] = [];
   runPods: Pod[] = [];
+  /** The Deployment controller's ReplicaSets, one per distinct pod template (see `apply`). */
+  replicaSets: ReplicaSet[] = [];
   ctx: RenderContext = CTX;
   options: ReconcileOptionsInput = OPTIONS;
   /** Validation problems to pass in (as the shell would from `validateProvider`); `[]` skips validation. */
@@ -121,6 +124,7 @@ export class World {
         initPods: clone(this.initPods),
         deployment: clone(this.deployment),
         runPods: clone(this.runPods),
+        replicaSets: clone(this.replicaSets),
         metricsService: clone(service as Service | undefined),
       },
       now: this.now,
@@ -168,6 +172,7 @@ export class World {
     const k = key({ kind: object.kind, name: object.metadata.name ?? "", namespace: object.metadata.namespace });
     const existing = this.objects.get(k) as (KubeObject & { spec?: unknown; status?: unknown }) | undefined;
     const incoming = object as KubeObject & { spec?: unknown };
+    if (object.kind === "Deployment") this.syncReplicaSet(object as Deployment);
     if (existing === undefined) {
       object.metadata.generation = 1;
       this.objects.set(k, object);
@@ -180,6 +185,46 @@ export class World {
       metadata: { ...object.metadata, generation },
       ...(existing.status === undefined ? {} : { status: existing.status }),
     } as KubeObject);
+  }
+
+  /** As the Deployment controller: the ReplicaSet of this template (found again or new) gets the Deployment's annotations. */
+  private syncReplicaSet(deployment: Deployment): void {
+    let rs = this.replicaSetOf(deployment);
+    if (rs === undefined) {
+      const hash = `h${this.replicaSets.length + 1}`;
+      const t = clone(deployment.spec.template);
+      rs = {
+        apiVersion: "apps/v1",
+        kind: "ReplicaSet",
+        metadata: { name: `${this.names.run}-${hash}`, namespace: NAMESPACE, uid: `rs-uid-${hash}` },
+        spec: { template: { ...t, metadata: { ...t.metadata, labels: { ...t.metadata?.labels, "pod-template-hash": hash } } } },
+      };
+      this.replicaSets.push(rs);
+    }
+    rs.metadata.annotations = { ...deployment.metadata.annotations };
+  }
+
+  /** The ReplicaSet whose template (without its pod-template-hash label) is the Deployment's. */
+  replicaSetOf(deployment: Deployment): ReplicaSet | undefined {
+    const template = JSON.stringify(deployment.spec.template);
+    return this.replicaSets.find((r) => {
+      const labels = { ...r.spec.template.metadata?.labels };
+      delete labels["pod-template-hash"];
+      return JSON.stringify({ ...r.spec.template, metadata: { ...r.spec.template.metadata, labels } }) === template;
+    });
+  }
+
+  /** The pods of the Deployment's current ReplicaSet wait with `reason` (e.g. CrashLoopBackOff). */
+  failNewPods(reason: string): void {
+    const rs = this.replicaSetOf(this.deployment!)!;
+    const p = pod(`${rs.metadata.name ?? ""}-xxxxx`, this.now.toISOString(), {
+      name: this.names.run,
+      ready: false,
+      restartCount: 3,
+      state: { waiting: { reason, message: "back-off restarting failed container" } },
+    });
+    p.metadata.ownerReferences = [{ apiVersion: "apps/v1", kind: "ReplicaSet", name: rs.metadata.name ?? "", uid: rs.metadata.uid ?? "" }];
+    this.runPods = [p];
   }
 
   finishDeletions(): void {
