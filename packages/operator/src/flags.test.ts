@@ -13,7 +13,11 @@ describe("the flag table", () => {
       const line = text.split("\n").find((l) => l.includes(` ${name}`) || l.startsWith(`  ${name}`));
       assert.ok(line, `${name} is in the usage text`);
       if (f.default !== undefined && f.type === "string" && !f.help.includes("(default"))
-        assert.match(text, new RegExp(`default ${f.default.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")}`), name);
+        assert.match(
+          text.replace(/\s+/g, " "),
+          new RegExp(`default ${f.default.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")}`),
+          name,
+        );
     }
   });
 
