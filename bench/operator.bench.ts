@@ -269,13 +269,14 @@ interface Sample {
 
 async function scrape(port: number): Promise<Sample[]> {
   const text = await new Promise<string>((ok, fail) => {
-    const req = request({ host: "127.0.0.1", port, path: "/metrics", timeout: 5000 }, (res) => {
+    // 30 s: on a machine at load 15 a busy operator answered a scrape in more than 5 s (N=1000).
+    const req = request({ host: "127.0.0.1", port, path: "/metrics", timeout: 30_000 }, (res) => {
       let body = "";
       res.on("data", (c: Buffer) => (body += c.toString()));
       res.on("end", () => ok(body));
     });
     req.on("error", fail);
-    req.on("timeout", () => req.destroy(new Error("no answer from /metrics within 5 s")));
+    req.on("timeout", () => req.destroy(new Error("no answer from /metrics within 30 s")));
     req.end();
   });
   const samples: Sample[] = [];

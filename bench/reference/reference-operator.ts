@@ -74,17 +74,19 @@ export interface ReferenceRunOptions {
   /** POD_NAME: the leader election identity starts with the host name; this is for its logs. */
   id?: string;
   verbosity?: "debug" | "info" | "error";
+  /** `--controllers`; default the deployment controller alone (scheduler, accessrequest for a landscape). */
+  controllers?: readonly string[];
   extraArgs?: readonly string[];
 }
 
-/** Starts `openmcp-operator run --controllers=deploymentcontroller` (built on first use). */
+/** Starts `openmcp-operator run --controllers=deploymentcontroller` or others (built on first use). */
 export async function spawnReferenceOperator(options: ReferenceRunOptions): Promise<ReferenceProcess> {
   const binary = await referenceOperatorBinary();
   const child = spawn(
     binary,
     [
       "run",
-      "--controllers=deploymentcontroller",
+      `--controllers=${(options.controllers ?? ["deploymentcontroller"]).join(",")}`,
       `--environment=${options.environment}`,
       `--kubeconfig=${options.kubeconfig}`,
       "--metrics-bind-address=0",

@@ -14,6 +14,7 @@ import {
 } from "@openmcp-ts/contract";
 import { KubeClient } from "@openmcp-ts/kube";
 import { installCrds } from "@openmcp-ts/provider-sdk";
+import { resolvePodEnv } from "@openmcp-ts/landscape";
 import { renderInitObjects, renderRunObjects } from "@openmcp-ts/render";
 import { eventually, startControlPlane, type ControlPlane } from "@openmcp-ts/testenv";
 import { EXAMPLE_API_VERSION, EXAMPLE_GVK } from "./example-crd.ts";
@@ -35,24 +36,17 @@ interface ExampleProcess {
 
 /**
  * Runs the example's main as its own process with the rendered pod's args and env, resolving the
- * env's field references as the kubelet would; KUBECONFIG stands in for the in-cluster config.
+ * env's field references as the kubelet would (the landscape's pod runner does the same);
+ * KUBECONFIG stands in for the in-cluster config.
  */
 function startExample(pod: PodSpec, kubeconfigPath: string, podName: string): ExampleProcess {
   const container = pod.containers[0];
   assert.ok(container?.args, "the rendered pod has a container with args");
-  const fields: Record<string, string> = {
-    "metadata.name": podName,
-    "metadata.namespace": SYSTEM_NS,
-    "status.podIP": "127.0.0.1",
-    "spec.serviceAccountName": pod.serviceAccountName ?? "default",
+  const env: Record<string, string | undefined> = {
+    PATH: process.env.PATH,
+    ...resolvePodEnv({ metadata: { name: podName, namespace: SYSTEM_NS }, spec: pod }),
+    KUBECONFIG: kubeconfigPath,
   };
-  const env: Record<string, string | undefined> = { PATH: process.env.PATH, KUBECONFIG: kubeconfigPath };
-  for (const { name, value, valueFrom } of container.env ?? []) {
-    const fieldPath = valueFrom?.fieldRef?.fieldPath;
-    const resolved = value ?? (fieldPath === undefined ? undefined : fields[fieldPath]);
-    assert.ok(resolved !== undefined, `env ${name} of the rendered pod can be resolved`);
-    env[name] = resolved;
-  }
   const child = spawn(process.execPath, ["--import", "tsx", MAIN, ...container.args], {
     cwd: REPO_ROOT,
     env,

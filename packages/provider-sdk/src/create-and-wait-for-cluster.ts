@@ -33,7 +33,14 @@ export interface CreateAndWaitForClusterOptions {
 }
 
 type Phase = "Granted" | "Denied";
-type Answerable = CachedObject & { status?: { phase?: string; reason?: string; message?: string } };
+type Answerable = CachedObject & {
+  status?: {
+    phase?: string;
+    reason?: string;
+    message?: string;
+    conditions?: { type: string; status: string; reason?: string; message?: string }[];
+  };
+};
 type RequestRef = ObjectRef & { namespace: string; name: string };
 
 /**
@@ -66,7 +73,10 @@ async function waitForPhase<T extends Answerable>(
       const phase = object?.status?.phase;
       if (object && (phase === "Granted" || phase === "Denied")) return { phase, object };
       const left = deadline - Date.now();
-      if (left <= 0) throw new Error(`not answered in time: phase is ${JSON.stringify(phase ?? "")}`);
+      if (left <= 0)
+        throw new Error(
+          `not answered in time: phase is ${JSON.stringify(phase ?? "")}${why(object?.status)}`,
+        );
       signal?.throwIfAborted();
       await new Promise<void>((resolve) => {
         const done = (): void => {
@@ -83,6 +93,19 @@ async function waitForPhase<T extends Answerable>(
   } finally {
     await watch.stop();
   }
+}
+
+/** What the answering controllers wrote about a request still waiting: its conditions that are not True. */
+function why(status: Answerable["status"]): string {
+  const open = (status?.conditions ?? []).filter((c) => c.status !== "True");
+  const parts = open.map(
+    (c) => `${c.type}=${c.status}${c.reason ? ` ${c.reason}` : ""}${c.message ? `: ${c.message}` : ""}`,
+  );
+  const detail = [status?.reason, status?.message].filter(Boolean).join(": ");
+  const said = [detail, ...parts].filter(Boolean);
+  if (said.length > 0) return said.map((p) => `; ${p}`).join("");
+  // openMCP's scheduler and AccessRequest controller log why they cannot answer but write only the phase.
+  return "; the status says nothing more: look at the logs of the openMCP scheduler and AccessRequest controller (a purpose no mapping knows, a ClusterProfile that does not exist) and of the ClusterProvider";
 }
 
 function denial(status: { reason?: string; message?: string } | undefined): string {

@@ -26,8 +26,9 @@ export interface RunningDemo {
 }
 
 /**
- * The main job (`pnpm start`): a full local control plane, the operator, and the example
- * ServiceProvider from the contract going to Ready, shown live until `stop()`.
+ * The minimal demo (`pnpm start -- --minimal`): a full local control plane, the operator, and the
+ * example ServiceProvider from the contract going to Ready (kwok plays its pods), shown live until
+ * `stop()`. Without `--minimal` the main job is the landscape (packages/landscape).
  */
 export async function startDemo(): Promise<RunningDemo> {
   say("starting a local control plane (etcd, kube-apiserver, controller-manager, scheduler, kwok nodes)…");
@@ -121,7 +122,15 @@ export async function startDemo(): Promise<RunningDemo> {
   }
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
+if (import.meta.url === `file://${process.argv[1]}` && !process.argv.includes("--minimal")) {
+  // The main job by default: the landscape (platform + onboarding, the reference's scheduler and
+  // AccessRequest controllers, packages/landscape); `--minimal` runs startDemo() alone.
+  const { runLandscapeDemo } = await import("../../landscape/src/landscape-demo.ts");
+  const stop = await runLandscapeDemo(say);
+  const exit = (): void => void stop().finally(() => (say("stopped; nothing left running"), process.exit(0)));
+  process.once("SIGINT", exit);
+  process.once("SIGTERM", exit);
+} else if (import.meta.url === `file://${process.argv[1]}`) {
   startDemo().then(
     (demo) => {
       const shutdown = async (): Promise<void> => {

@@ -7,7 +7,9 @@
  *   termination message `TESTENV_MESSAGE` (default "simulated failure");
  * - `crashloop`: the container keeps crashing (CrashLoopBackOff), the pod never becomes Ready;
  * - `image-pull-backoff`: the image cannot be pulled (ImagePullBackOff);
- * - `never-ready`: the container runs but never passes readiness.
+ * - `never-ready`: the container runs but never passes readiness;
+ * - `external`: kwok leaves the pod's status alone (it still removes deleted pods): something else
+ *   runs the container's process and writes the status, as `@openmcp-ts/landscape`'s pod runner does.
  */
 
 export const BEHAVIOR_ENV = "TESTENV_BEHAVIOR";
@@ -16,7 +18,14 @@ export const INIT_BEHAVIOR_ENV = "TESTENV_INIT_BEHAVIOR";
 /** Applies to pods that are not Job pods (a provider's run Deployment). */
 export const RUN_BEHAVIOR_ENV = "TESTENV_RUN_BEHAVIOR";
 export const BEHAVIOR_ANNOTATION = "testenv.openmcp.cloud/behavior";
-export const POD_BEHAVIORS = ["normal", "fail", "crashloop", "image-pull-backoff", "never-ready"] as const;
+export const POD_BEHAVIORS = [
+  "normal",
+  "fail",
+  "crashloop",
+  "image-pull-backoff",
+  "never-ready",
+  "external",
+] as const;
 export type PodBehavior = (typeof POD_BEHAVIORS)[number];
 
 function envOf(name: string): string {

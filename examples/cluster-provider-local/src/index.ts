@@ -1,0 +1,2 @@
+export * from "./access-objects.ts";
+export * from "./cluster-provider-local.ts";
