@@ -8,8 +8,11 @@ import ts from "typescript";
 import { REPO_ROOT } from "../scripts/pack-packages.ts";
 
 const TEST_ONLY = ["@openmcp-ts/testenv", "@openmcp-ts/test-support"];
-/** Packages whose purpose is tests; everything else under packages/ and examples/ is product. */
-const TEST_PACKAGES = new Set(["testenv", "test-support"]);
+/**
+ * Packages whose purpose is tests and local runs (the landscape is the local multi-cluster setup on
+ * testenv's control planes); everything else under packages/ and examples/ is product.
+ */
+const TEST_PACKAGES = new Set(["testenv", "test-support", "landscape"]);
 
 function productPackages(): string[] {
   return ["packages", "examples"].flatMap((parent) =>
