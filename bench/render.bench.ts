@@ -3,7 +3,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { availableParallelism, cpus, loadavg } from "node:os";
 import process from "node:process";
-import { shake128 } from "../packages/contract/src/index.ts";
+import { shake128 } from "../packages/contract/src/naming/shake128.ts";
 import {
   computeInitHash,
   renderedObjectsInOrder,

@@ -138,17 +138,11 @@ export const POD_ENV_VARS = [
 ] as const;
 export const RESERVED_ENV_NAMES: readonly string[] = POD_ENV_VARS.map((v) => v.name);
 
-export const DEFAULT_INIT_COMMAND = ["init"] as const;
-export const DEFAULT_RUN_COMMAND = ["run"] as const;
-export const DEFAULT_VERBOSITY = "INFO";
-export const DEFAULT_RUN_REPLICAS = 1;
 /**
  * Ours (the reference has no maximum): providers are leader-elected controllers, so replicas beyond
  * a few are idle standbys; 100 leaves ample room and still catches typos such as 1000.
  */
 export const MAX_RUN_REPLICAS = 100;
-export const DEFAULT_METRICS_PORT = 8080;
-export const DEFAULT_METRICS_PATH = "/metrics";
 export const METRICS_PORT_NAME = "metrics-http";
 export const INIT_CONTAINER_NAME = "init";
 export const INIT_JOB_BACKOFF_LIMIT = 4;

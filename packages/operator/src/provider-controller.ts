@@ -220,7 +220,7 @@ export class ProviderController {
     const names = providerObjectNames(kind, name);
     const problems = validateProvider(provider, kind);
     let desired: Parameters<typeof planReconcile>[0]["desired"];
-    let renderProblem: { message: string; reason: string } | undefined;
+    let renderProblem: RenderError | undefined;
     const resolution =
       this.digests && problems.length === 0 && !provider.metadata.deletionTimestamp
         ? await this.digests.resolve(`${kind}/${name}`, provider)
@@ -245,7 +245,7 @@ export class ProviderController {
         desired = { init: renderInitObjects(rendered, ctx), run: renderRunObjects(rendered, ctx) };
       } catch (err) {
         if (!(err instanceof RenderError)) throw err;
-        renderProblem = { message: err.message, reason: "InitJobCreationFailed" };
+        renderProblem = err;
       }
     }
     const runLabels = {

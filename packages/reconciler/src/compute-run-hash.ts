@@ -1,4 +1,4 @@
-import { base32Lower, shake128, type Deployment } from "@openmcp-ts/contract";
+import { contentHash, type Deployment } from "@openmcp-ts/contract";
 
 /**
  * Ours: set on the Deployment we apply, so that a pass can tell whether the Deployment it observes
@@ -20,7 +20,7 @@ function sortKeys(value: unknown): unknown {
 
 /** A stable hash of the Deployment's `spec` (key order does not matter). */
 export function computeRunHash(deployment: Deployment): string {
-  return base32Lower(shake128(JSON.stringify(sortKeys(deployment.spec)), 16));
+  return contentHash(JSON.stringify(sortKeys(deployment.spec)));
 }
 
 /** The Deployment to apply: the rendered one plus the run-hash annotation (on the object, not the pod template). */

@@ -1,3 +1,4 @@
+import { FIELD_PROBLEM_REASONS, RENDER_PROBLEM_TYPES } from "@openmcp-ts/contract";
 import type { RenderFailure, SpecProblem } from "./reconcile-types.ts";
 
 export interface SpecProblemSummary {
@@ -13,7 +14,12 @@ export interface SpecProblemSummary {
 }
 
 const ENV_NAME_PATH = /^spec\.env\[\d+\]\.name$/;
+/** The reference's wording, which users may search logs for. */
 const ENV_CLASH_TEXT = "environment variable is not unique";
+const ENV_CLASH_REASONS: readonly string[] = [
+  FIELD_PROBLEM_REASONS.Reserved,
+  FIELD_PROBLEM_REASONS.Duplicate,
+];
 
 function isRenderFailure(problems: readonly SpecProblem[] | RenderFailure): problems is RenderFailure {
   return !Array.isArray(problems);
@@ -30,14 +36,14 @@ export function describeSpecProblems(
   if (isRenderFailure(problems)) {
     return {
       message: problems.message,
-      envClash: problems.message.includes(ENV_CLASH_TEXT),
+      envClash: problems.type === RENDER_PROBLEM_TYPES.EnvNotUnique,
       renderError: true,
     };
   }
   if (problems.length === 0) return undefined;
   let envClash = false;
   const lines = problems.map((p) => {
-    if (ENV_NAME_PATH.test(p.path) && (p.reason === "Reserved" || p.reason === "Duplicate")) {
+    if (ENV_NAME_PATH.test(p.path) && ENV_CLASH_REASONS.includes(p.reason)) {
       envClash = true;
       return `${ENV_CLASH_TEXT}: ${typeof p.value === "string" ? p.value : String(p.value)} (${p.message})`;
     }

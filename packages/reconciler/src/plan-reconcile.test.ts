@@ -775,7 +775,7 @@ void describe("planReconcile: deletion (acceptance 31, 32)", () => {
     provider.metadata.deletionTimestamp = "2025-06-01T13:00:00Z";
     const plan = planReconcile({
       provider,
-      problems: { message: "broken", reason: "RenderError" },
+      problems: { message: "broken", type: "SpecMissing" },
       observed: {},
       now: T0,
       options: { namespace: NAMESPACE },

@@ -6,6 +6,7 @@ import type {
   Pod,
   Provider,
   ProviderStatus,
+  RenderProblem,
   ReplicaSet,
   Role,
   RoleBinding,
@@ -44,11 +45,8 @@ export interface SpecProblem {
   message: string;
 }
 
-/** A render failure (e.g. a `RenderError`), passed as data. */
-export interface RenderFailure {
-  message: string;
-  reason: string;
-}
+/** A render failure (a `RenderError` is one), passed as data: the reconciler reads its `type`. */
+export type RenderFailure = RenderProblem;
 
 /** What the shell read from the API server for one provider. */
 export interface ObservedState {

@@ -1,4 +1,4 @@
-import { base32Lower, shake128, type Provider } from "@openmcp-ts/contract";
+import { contentHash, RENDER_PROBLEM_TYPES, type Provider } from "@openmcp-ts/contract";
 import { canonicalJson } from "./order-keys.ts";
 import { newRenderError } from "./render-error.ts";
 import { resolveRenderSpec } from "./resolve-render-spec.ts";
@@ -11,7 +11,13 @@ import { resolveRenderSpec } from "./resolve-render-spec.ts";
  */
 export function computeInitHash(provider: Provider): string {
   if (provider.spec === undefined || provider.spec === null) {
-    throw newRenderError("init hash", provider, "provider spec not found");
+    throw newRenderError(
+      "init hash",
+      provider,
+      RENDER_PROBLEM_TYPES.SpecMissing,
+      "provider spec not found",
+      "spec",
+    );
   }
   const spec = resolveRenderSpec(provider.spec);
   const inputs = {
@@ -23,6 +29,5 @@ export function computeInitHash(provider: Provider): string {
     extraVolumeMounts: spec.extraVolumeMounts,
     imagePullSecrets: spec.imagePullSecrets,
   };
-  // 128 bits: collisions are out of the question, and the value is only ever compared, never shown.
-  return base32Lower(shake128(canonicalJson(inputs), 16));
+  return contentHash(canonicalJson(inputs));
 }

@@ -1,5 +1,6 @@
 export type { RenderContext } from "./render-context.ts";
 export { RenderError, type RenderErrorOptions } from "./render-error.ts";
+export { RENDER_PROBLEM_TYPES, type RenderProblem, type RenderProblemType } from "@openmcp-ts/contract";
 export { renderInitObjects, type InitObjects } from "./render-init-objects.ts";
 export { renderRunObjects, type RunObjects } from "./render-run-objects.ts";
 export { computeInitHash } from "./compute-init-hash.ts";

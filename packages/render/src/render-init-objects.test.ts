@@ -1,7 +1,7 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { PROVIDER_KINDS, type Provider } from "@openmcp-ts/contract";
-import { RenderError, renderInitObjects, renderRunObjects } from "./index.ts";
+import { RenderError, renderInitObjects, renderRunObjects, type RenderProblemType } from "./index.ts";
 import { REFERENCE_SCENARIOS, TEST_CTX, TEST_IMAGE, testProvider } from "./testdata/providers.ts";
 
 const owner = (p: Provider) => [
@@ -170,10 +170,11 @@ void describe("renderInitObjects: first install (acceptance 4-6)", () => {
 });
 
 void describe("renderInitObjects: input it cannot render", () => {
-  const cases: { name: string; provider: Provider; message: string }[] = [
+  const cases: { name: string; provider: Provider; type: RenderProblemType; message: string }[] = [
     {
       name: "env name clashes with a downward-API variable",
       provider: testProvider("ServiceProvider", "x", { env: [{ name: "POD_NAMESPACE", value: "v" }] }),
+      type: "EnvNotUnique",
       message: 'cannot render Job for ServiceProvider "x": environment variable is not unique: POD_NAMESPACE',
     },
     {
@@ -184,6 +185,7 @@ void describe("renderInitObjects: input it cannot render", () => {
           { name: "A", value: "2" },
         ],
       }),
+      type: "EnvNotUnique",
       message: 'cannot render Job for ServiceProvider "x": environment variable is not unique: A',
     },
     {
@@ -194,11 +196,13 @@ void describe("renderInitObjects: input it cannot render", () => {
           { name: "a", emptyDir: {} },
         ],
       }),
+      type: "VolumeNotUnique",
       message: 'cannot render Job for ServiceProvider "x": volume name is not unique: a',
     },
     {
       name: "empty name",
       provider: testProvider("ServiceProvider", ""),
+      type: "NameMissing",
       message: 'cannot render Job for ServiceProvider "": metadata.name is empty',
     },
   ];
@@ -209,6 +213,7 @@ void describe("renderInitObjects: input it cannot render", () => {
         (error: unknown) => {
           assert.ok(error instanceof RenderError);
           assert.equal(error.message, c.message);
+          assert.equal(error.type, c.type);
           assert.equal(error.objectKind, "Job");
           assert.equal(error.providerKind, "ServiceProvider");
           return true;

@@ -1,6 +1,7 @@
 import {
   PROVIDER_CLUSTER_ROLE,
   PROVIDER_KIND_INFO,
+  RENDER_PROBLEM_TYPES,
   providerObjectNames,
   type ClusterRoleBinding,
   type Container,
@@ -35,17 +36,41 @@ export interface RenderInput {
 /** Checks what the renderer depends on and resolves defaults; `objectKind` names the object in errors. */
 export function prepareRenderInput(provider: Provider, ctx: RenderContext, objectKind: string): RenderInput {
   const name = provider.metadata.name;
-  if (name === undefined || name === "") throw newRenderError(objectKind, provider, "metadata.name is empty");
+  if (name === undefined || name === "")
+    throw newRenderError(
+      objectKind,
+      provider,
+      RENDER_PROBLEM_TYPES.NameMissing,
+      "metadata.name is empty",
+      "metadata.name",
+    );
   if (!Object.hasOwn(PROVIDER_KIND_INFO, provider.kind)) {
-    throw newRenderError(objectKind, provider, `kind is not a provider kind: ${provider.kind}`);
+    throw newRenderError(
+      objectKind,
+      provider,
+      RENDER_PROBLEM_TYPES.KindUnknown,
+      `kind is not a provider kind: ${provider.kind}`,
+      "kind",
+    );
   }
   if (provider.spec === undefined || provider.spec === null) {
-    throw newRenderError(objectKind, provider, "provider spec not found");
+    throw newRenderError(
+      objectKind,
+      provider,
+      RENDER_PROBLEM_TYPES.SpecMissing,
+      "provider spec not found",
+      "spec",
+    );
   }
   const spec = resolveRenderSpec(provider.spec);
   const rendered = renderEnv(spec);
   if ("duplicate" in rendered) {
-    throw newRenderError(objectKind, provider, `environment variable is not unique: ${rendered.duplicate}`);
+    throw newRenderError(
+      objectKind,
+      provider,
+      RENDER_PROBLEM_TYPES.EnvNotUnique,
+      `environment variable is not unique: ${rendered.duplicate}`,
+    );
   }
   return {
     provider,
@@ -131,11 +156,21 @@ export function podVolumes(
   const mounts = [...input.spec.extraVolumeMounts, ...extra.mounts];
   const duplicateVolume = firstDuplicate(volumes.map((v) => v.name));
   if (duplicateVolume !== undefined) {
-    throw newRenderError(objectKind, input.provider, `volume name is not unique: ${duplicateVolume}`);
+    throw newRenderError(
+      objectKind,
+      input.provider,
+      RENDER_PROBLEM_TYPES.VolumeNotUnique,
+      `volume name is not unique: ${duplicateVolume}`,
+    );
   }
   const duplicatePath = firstDuplicate(mounts.map((m) => m.mountPath));
   if (duplicatePath !== undefined) {
-    throw newRenderError(objectKind, input.provider, `volume mount path is not unique: ${duplicatePath}`);
+    throw newRenderError(
+      objectKind,
+      input.provider,
+      RENDER_PROBLEM_TYPES.MountPathNotUnique,
+      `volume mount path is not unique: ${duplicatePath}`,
+    );
   }
   const pullSecrets = input.spec.imagePullSecrets;
   return {

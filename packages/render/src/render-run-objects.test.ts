@@ -308,6 +308,7 @@ void describe("environment (acceptance 14, 15)", () => {
       const provider = testProvider("ServiceProvider", "x", { env: [{ name: reserved, value: "v" }] });
       assert.throws(() => renderInitObjects(provider, TEST_CTX), {
         name: "RenderError",
+        type: "EnvNotUnique",
         message: `cannot render Job for ServiceProvider "x": environment variable is not unique: ${reserved}`,
       });
       assert.throws(

@@ -2,6 +2,7 @@ import {
   LABEL_TOPOLOGY,
   LABEL_TOPOLOGY_NS,
   METRICS_PORT_NAME,
+  RENDER_PROBLEM_TYPES,
   WEBHOOK_CERT_DIR,
   WEBHOOK_VOLUME_NAME,
   type ClusterRoleBinding,
@@ -47,7 +48,9 @@ function checkWebhookClash(input: RenderInput): void {
     throw newRenderError(
       "Deployment",
       input.provider,
+      RENDER_PROBLEM_TYPES.WebhookClash,
       `spec.extraVolumes[${volume}].name: "${WEBHOOK_VOLUME_NAME}" clashes with the webhook certificate volume the operator adds while the Secret ${secret} exists: rename the volume`,
+      `spec.extraVolumes[${volume}].name`,
     );
   }
   const mount = input.spec.extraVolumeMounts.findIndex(
@@ -57,7 +60,9 @@ function checkWebhookClash(input: RenderInput): void {
     throw newRenderError(
       "Deployment",
       input.provider,
+      RENDER_PROBLEM_TYPES.WebhookClash,
       `spec.extraVolumeMounts[${mount}].mountPath: "${input.spec.extraVolumeMounts[mount]!.mountPath}" clashes with the webhook certificate the operator mounts there while the Secret ${secret} exists: mount elsewhere`,
+      `spec.extraVolumeMounts[${mount}].mountPath`,
     );
   }
 }

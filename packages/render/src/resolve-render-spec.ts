@@ -1,10 +1,5 @@
 import {
-  DEFAULT_INIT_COMMAND,
-  DEFAULT_METRICS_PATH,
-  DEFAULT_METRICS_PORT,
-  DEFAULT_RUN_COMMAND,
-  DEFAULT_RUN_REPLICAS,
-  DEFAULT_VERBOSITY,
+  PROVIDER_SPEC_DEFAULTS as DEFAULTS,
   type LocalObjectReference,
   type ProviderSpec,
   type TopologySpreadConstraint,
@@ -33,7 +28,7 @@ const TOPOLOGY_KEYS = ["maxSkew", "topologyKey", "whenUnsatisfiable", "labelSele
 
 /**
  * Applies the CRD defaults (the API server normally has, but fake or hand-made objects may not)
- * and the code-level defaults of the reference: `[init]`/`[run]`, INFO, one replica, metrics on
+ * and the code-level defaults of the reference, both from contract's `PROVIDER_SPEC_DEFAULTS`: `[init]`/`[run]`, INFO, one replica, metrics on
  * at :8080 `/metrics`. Empty values count as unset, as they do in the reference's Go code.
  */
 export function resolveRenderSpec(spec: ProviderSpec): RenderSpec {
@@ -41,17 +36,17 @@ export function resolveRenderSpec(spec: ProviderSpec): RenderSpec {
   return {
     image: spec.image,
     imagePullSecrets: (spec.imagePullSecrets ?? []).map((s) => ({ name: s.name ?? "" })),
-    initCommand: nonEmpty(spec.initCommand) ?? [...DEFAULT_INIT_COMMAND],
-    runCommand: nonEmpty(spec.runCommand) ?? [...DEFAULT_RUN_COMMAND],
+    initCommand: nonEmpty(spec.initCommand) ?? [...DEFAULTS.initCommand],
+    runCommand: nonEmpty(spec.runCommand) ?? [...DEFAULTS.runCommand],
     env: (spec.env ?? []).map((e) => ({ name: e.name, value: e.value ?? "" })),
-    verbosity: spec.verbosity || DEFAULT_VERBOSITY,
+    verbosity: spec.verbosity || DEFAULTS.verbosity,
     extraVolumes: (spec.extraVolumes ?? []).map((v) => orderKeys(v, ["name"])),
     extraVolumeMounts: (spec.extraVolumeMounts ?? []).map((m) => orderKeys(m, VOLUME_MOUNT_KEYS)),
-    runReplicas: spec.runReplicas ?? DEFAULT_RUN_REPLICAS,
+    runReplicas: spec.runReplicas ?? DEFAULTS.runReplicas,
     topologySpreadConstraints: (spec.topologySpreadConstraints ?? []).map((c) => orderKeys(c, TOPOLOGY_KEYS)),
     metrics: {
       enabled: metrics?.disabled !== true,
-      port: metrics?.port || DEFAULT_METRICS_PORT,
+      port: metrics?.port || DEFAULTS.metrics.port,
       path: metricsPath(metrics?.path),
     },
   };
@@ -59,7 +54,7 @@ export function resolveRenderSpec(spec: ProviderSpec): RenderSpec {
 
 /** The reference's CRD takes any path and the reference uses it as is; a scraper needs the "/". */
 function metricsPath(path: string | undefined): string {
-  if (!path) return DEFAULT_METRICS_PATH;
+  if (!path) return DEFAULTS.metrics.path;
   return path.startsWith("/") ? path : `/${path}`;
 }
 

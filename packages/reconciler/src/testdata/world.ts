@@ -62,7 +62,7 @@ export function renderDesired(provider: Provider, ctx: RenderContext = CTX): Pic
   try {
     return { desired: { init: renderInitObjects(provider, ctx), run: renderRunObjects(provider, ctx) } };
   } catch (error) {
-    if (error instanceof RenderError) return { problems: { message: error.message, reason: "RenderError" } };
+    if (error instanceof RenderError) return { problems: error };
     throw error;
   }
 }

@@ -2,7 +2,7 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import process from "node:process";
-import { PROVIDER_KIND_INFO, PROVIDER_KINDS } from "./constants.ts";
+import { PROVIDER_KIND_INFO, PROVIDER_KINDS } from "../constants.ts";
 import type { JsonSchemaProps } from "./crd-schema.ts";
 import {
   accessRequestCrd,
@@ -14,7 +14,7 @@ import {
   type CustomResourceDefinition,
 } from "./crds.ts";
 
-const CRD_DIR = new URL("../../../deploy/crds/", import.meta.url);
+const CRD_DIR = new URL("../../../../deploy/crds/", import.meta.url);
 const GENERATE = "pnpm exec node --import tsx scripts/generate-crds.ts";
 
 /** Deno runs these tests without permissions by default; Node always has them. */

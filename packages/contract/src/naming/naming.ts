@@ -1,4 +1,10 @@
-import { CLUSTER_SCOPED_NAME_PREFIX, PROVIDER_KIND_INFO, type ProviderKind } from "./constants.ts";
+import {
+  CLUSTER_SCOPED_NAME_PREFIX,
+  PROVIDER_KIND_INFO,
+  PROVIDER_KINDS,
+  type ProviderKind,
+} from "../constants.ts";
+import { DNS1123_LABEL_MAX_LENGTH } from "./kube-names.ts";
 import { shake128 } from "./shake128.ts";
 
 const BASE32_LOWER = "abcdefghijklmnopqrstuvwxyz234567";
@@ -18,6 +24,14 @@ export function base32Lower(bytes: Uint8Array): string {
   }
   if (bits > 0) out += BASE32_LOWER[(buffer << (5 - bits)) & 31]!;
   return out;
+}
+
+/**
+ * A 128-bit SHAKE128 hash of `text` in 26 base32 characters, for annotations that record what an
+ * object was made from: collisions are out of the question, and the value is only ever compared.
+ */
+export function contentHash(text: string): string {
+  return base32Lower(shake128(text, 16));
 }
 
 /** The 8-character hash the reference appends to shortened names. */
@@ -67,7 +81,7 @@ export function providerObjectNames(kind: ProviderKind, name: string): ProviderO
   const run = `${PROVIDER_KIND_INFO[kind].prefix}-${name}`.toLowerCase();
   return {
     run,
-    init: `${run}-init`,
+    init: `${run}${INIT_SUFFIX}`,
     runClusterRoleBinding: `${CLUSTER_SCOPED_NAME_PREFIX}${run}`,
     initClusterRoleBinding: `${CLUSTER_SCOPED_NAME_PREFIX}${run}-init`,
     metricsService: `${shortenName(run, 55)}-metrics`,
@@ -86,4 +100,21 @@ export function stableRequestName(controllerName: string, localName: string): st
 
 export function stableMcpNamespace(name: string, namespace: string): string {
   return `mcp--${k8sNameUuid(namespace, name)}`;
+}
+
+const INIT_SUFFIX = "-init";
+
+/**
+ * The longest provider name whose generated objects all get valid names: the init Job
+ * `<p>-<name>-init` must fit a DNS-1123 label (63). The run container `<p>-<name>` and the label
+ * values are shorter; metrics Service and webhook Secret names are shortened by design.
+ * Without a kind, the limit that holds for every kind.
+ */
+export function maxProviderNameLength(kind?: ProviderKind): number {
+  const kinds = kind === undefined ? PROVIDER_KINDS : [kind];
+  return Math.min(
+    ...kinds.map(
+      (k) => DNS1123_LABEL_MAX_LENGTH - PROVIDER_KIND_INFO[k].prefix.length - 1 - INIT_SUFFIX.length,
+    ),
+  );
 }

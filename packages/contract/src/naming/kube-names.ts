@@ -3,7 +3,9 @@
 export const DNS1123_LABEL_MAX_LENGTH = 63;
 export const DNS1123_SUBDOMAIN_MAX_LENGTH = 253;
 
-const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+/** A string, so that the CRD schema can use the same pattern. */
+export const DNS1123_LABEL_PATTERN = "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$";
+const DNS1123_LABEL = new RegExp(DNS1123_LABEL_PATTERN);
 /** A string, so that the CRD schema can use the same pattern. */
 export const DNS1123_SUBDOMAIN_PATTERN = "^[a-z0-9]([-a-z0-9]*[a-z0-9])?([.][a-z0-9]([-a-z0-9]*[a-z0-9])?)*$";
 const DNS1123_SUBDOMAIN = new RegExp(DNS1123_SUBDOMAIN_PATTERN);
@@ -14,6 +16,9 @@ export const MOUNT_PATH_MAX_LENGTH = 4096;
 /** core/v1 VolumeMount enums. */
 export const MOUNT_PROPAGATION_MODES = ["None", "HostToContainer", "Bidirectional"] as const;
 export const RECURSIVE_READ_ONLY_MODES = ["Disabled", "IfPossible", "Enabled"] as const;
+/** core/v1 TopologySpreadConstraint enums. */
+export const TOPOLOGY_WHEN_UNSATISFIABLE = ["DoNotSchedule", "ScheduleAnyway"] as const;
+export const NODE_INCLUSION_POLICIES = ["Honor", "Ignore"] as const;
 /**
  * `IsRelaxedEnvVarName`: printable ASCII except `=`, what Pods accept since
  * RelaxedEnvironmentVariableValidation (on by default from Kubernetes 1.32, GA in 1.34); the

@@ -8,8 +8,6 @@
 import {
   API_VERSION,
   CLUSTERS_API_VERSION,
-  DEFAULT_RUN_REPLICAS,
-  DEFAULT_VERBOSITY,
   MAX_RUN_REPLICAS,
   PROVIDER_KIND_INFO,
   RESERVED_ENV_NAMES,
@@ -17,29 +15,38 @@ import {
   WEBHOOK_CERT_DIR,
   WEBHOOK_VOLUME_NAME,
   type ProviderKind,
-} from "./constants.ts";
+} from "../constants.ts";
 import {
   IMAGE_NAME_MAX_LENGTH,
   IMAGE_NAME_PATTERN,
   IMAGE_REFERENCE_MAX_LENGTH,
   IMAGE_REFERENCE_PATTERN,
-} from "./image-reference.ts";
+  parseImageReference,
+} from "../naming/image-reference.ts";
 import {
   DNS1123_LABEL_MAX_LENGTH,
+  DNS1123_LABEL_PATTERN,
   DNS1123_SUBDOMAIN_MAX_LENGTH,
   DNS1123_SUBDOMAIN_PATTERN,
   ENV_NAME_MAX_LENGTH,
   ENV_VAR_NAME_PATTERN,
   MOUNT_PATH_MAX_LENGTH,
   MOUNT_PROPAGATION_MODES,
+  NODE_INCLUSION_POLICIES,
   RECURSIVE_READ_ONLY_MODES,
-} from "./kube-names.ts";
-import {
-  MAX_PORT,
-  MIN_PORT,
   TOPOLOGY_WHEN_UNSATISFIABLE,
-  maxProviderNameLength,
-} from "./validate-provider.ts";
+  isDns1123Subdomain,
+} from "../naming/kube-names.ts";
+import { maxProviderNameLength } from "../naming/naming.ts";
+import { CODE_DEFAULTS } from "./code-defaults.ts";
+import { isRecord, show, type Finding } from "./field-problem.ts";
+import {
+  FIELD_CHECKS,
+  RULE_CHECK,
+  type FieldChecks,
+  type Predicate,
+  type RuleCheck,
+} from "./schema-checks.ts";
 
 /** An `x-kubernetes-validations` entry. */
 export interface ValidationRule {
@@ -48,6 +55,7 @@ export interface ValidationRule {
   messageExpression?: string;
   reason?: "FieldValueInvalid" | "FieldValueForbidden" | "FieldValueRequired" | "FieldValueDuplicate";
   fieldPath?: string;
+  [RULE_CHECK]?: RuleCheck;
 }
 
 /** The subset of apiextensions.k8s.io/v1 JSONSchemaProps we use. */
@@ -73,6 +81,40 @@ export interface JsonSchemaProps {
   "x-kubernetes-list-map-keys"?: string[];
   "x-kubernetes-map-type"?: "atomic" | "granular";
   "x-kubernetes-validations"?: ValidationRule[];
+  [FIELD_CHECKS]?: FieldChecks;
+}
+
+const IMAGE_REFERENCE = new RegExp(IMAGE_REFERENCE_PATTERN);
+const IMAGE_NAME = new RegExp(IMAGE_NAME_PATTERN);
+
+/** The image rules share one finding: the parser's explanation of what is wrong. */
+function invalidImage(image: unknown): Finding {
+  const parsed = parseImageReference(String(image));
+  const why = parsed.ok ? "must look like [registry[:port]/]repository[:tag][@digest]" : parsed.error;
+  return {
+    reason: "InvalidImage",
+    detail: `${show(image)} is not a valid image reference: ${why}`,
+    value: image,
+  };
+}
+
+function mountsOfUnknownVolumes(spec: unknown): Finding[] {
+  if (!isRecord(spec) || !Array.isArray(spec.extraVolumeMounts)) return [];
+  const volumes = Array.isArray(spec.extraVolumes) ? spec.extraVolumes : [];
+  const names = new Set(volumes.map((v) => (isRecord(v) ? v.name : undefined)));
+  return spec.extraVolumeMounts.flatMap((mount, i): Finding[] => {
+    if (!isRecord(mount) || typeof mount.name !== "string" || mount.name === "" || names.has(mount.name)) {
+      return [];
+    }
+    return [
+      {
+        path: `extraVolumeMounts[${i}].name`,
+        reason: "NotFound",
+        detail: `${show(mount.name)} does not match the name of any entry of spec.extraVolumes`,
+        value: mount.name,
+      },
+    ];
+  });
 }
 
 /** Bounds for lists that CEL rules iterate; generous for real providers, small enough for the cost budget. */
@@ -81,6 +123,21 @@ export const MAX_EXTRA_VOLUMES = 64;
 export const MAX_EXTRA_VOLUME_MOUNTS = 64;
 
 type Extra = Omit<JsonSchemaProps, "description" | "type">;
+
+/** A CEL rule and its TS predicate, written together so that they are edited together. */
+function celRule(
+  rule: string,
+  message: string,
+  check: Predicate,
+  examples: RuleCheck["examples"],
+): ValidationRule {
+  return { rule, message, [RULE_CHECK]: { check, examples } };
+}
+
+/** The rule's predicate as one finding or none. */
+function unless(ok: boolean, finding: () => Finding): Finding[] {
+  return ok ? [] : [finding()];
+}
 
 function string(description: string, extra: Extra = {}): JsonSchemaProps {
   return { description, type: "string", ...extra };
@@ -176,7 +233,10 @@ export function conditionSchema(): JsonSchemaProps {
           "^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])$",
       }),
     },
-    { required: ["lastTransitionTime", "message", "reason", "status", "type"] },
+    {
+      required: ["lastTransitionTime", "message", "reason", "status", "type"],
+      [FIELD_CHECKS]: { typeName: "Condition" },
+    },
   );
 }
 
@@ -199,6 +259,9 @@ function volumeMountSchema(): JsonSchemaProps {
           // Linux's PATH_MAX.
           maxLength: MOUNT_PATH_MAX_LENGTH,
           pattern: "^/",
+          [FIELD_CHECKS]: {
+            pattern: { reason: "Invalid", detail: (v) => `${show(v)} must be an absolute path` },
+          },
         },
       ),
       readOnly: boolean("Mounted read-only if true, read-write otherwise (false or unspecified)."),
@@ -213,7 +276,7 @@ function volumeMountSchema(): JsonSchemaProps {
         "Expanded path within the volume from which the container's volume should be mounted; $(VAR) references are expanded from the container's environment.",
       ),
     },
-    { required: ["name", "mountPath"] },
+    { required: ["name", "mountPath"], [FIELD_CHECKS]: { typeName: "ProviderVolumeMount" } },
   );
 }
 
@@ -246,14 +309,17 @@ function topologySpreadConstraintSchema(): JsonSchemaProps {
       nodeAffinityPolicy: string(
         "Whether nodeAffinity/nodeSelector are honoured when calculating the skew.",
         {
-          enum: ["Honor", "Ignore"],
+          enum: [...NODE_INCLUSION_POLICIES],
         },
       ),
       nodeTaintsPolicy: string("Whether node taints are honoured when calculating the skew.", {
-        enum: ["Honor", "Ignore"],
+        enum: [...NODE_INCLUSION_POLICIES],
       }),
     },
-    { required: ["maxSkew", "topologyKey", "whenUnsatisfiable"] },
+    {
+      required: ["maxSkew", "topologyKey", "whenUnsatisfiable"],
+      [FIELD_CHECKS]: { typeName: "ProviderTopologySpreadConstraint" },
+    },
   );
 }
 
@@ -268,17 +334,42 @@ export function providerSpecSchema(): JsonSchemaProps {
         {
           minLength: 1,
           maxLength: IMAGE_REFERENCE_MAX_LENGTH,
+          [FIELD_CHECKS]: { tooLong: "InvalidImage" },
           "x-kubernetes-validations": [
-            { rule: "!self.matches('[[:space:]]')", message: "must not contain whitespace" },
-            {
-              rule: `self == '' || self.matches('[[:space:]]') || self.matches('${IMAGE_REFERENCE_PATTERN}')`,
-              message:
-                "must be an image reference of the form [registry[:port]/]repository[:tag][@digest], with a lower-case repository",
-            },
-            {
-              rule: `!self.matches('${IMAGE_REFERENCE_PATTERN}') || self.find('${IMAGE_NAME_PATTERN}').size() <= ${IMAGE_NAME_MAX_LENGTH}`,
-              message: `the name ([registry[:port]/]repository) must be at most ${IMAGE_NAME_MAX_LENGTH} characters long`,
-            },
+            celRule(
+              "!self.matches('[[:space:]]')",
+              "must not contain whitespace",
+              (self) => unless(typeof self !== "string" || !/\s/.test(self), () => invalidImage(self)),
+              { valid: ["x:1"], invalid: ["x :1", "x\t"] },
+            ),
+            celRule(
+              `self == '' || self.matches('[[:space:]]') || self.matches('${IMAGE_REFERENCE_PATTERN}')`,
+              "must be an image reference of the form [registry[:port]/]repository[:tag][@digest], with a lower-case repository",
+              (self) =>
+                unless(
+                  typeof self !== "string" || self === "" || /\s/.test(self) || IMAGE_REFERENCE.test(self),
+                  () => invalidImage(self),
+                ),
+              {
+                valid: ["", "x y", "ghcr.io/a/b:v1", "localhost:5000/a@sha256:" + "0".repeat(64)],
+                invalid: ["A", "x:", "a@b"],
+              },
+            ),
+            celRule(
+              `!self.matches('${IMAGE_REFERENCE_PATTERN}') || self.find('${IMAGE_NAME_PATTERN}').size() <= ${IMAGE_NAME_MAX_LENGTH}`,
+              `the name ([registry[:port]/]repository) must be at most ${IMAGE_NAME_MAX_LENGTH} characters long`,
+              (self) =>
+                unless(
+                  typeof self !== "string" ||
+                    !IMAGE_REFERENCE.test(self) ||
+                    (IMAGE_NAME.exec(self)?.[0].length ?? 0) <= IMAGE_NAME_MAX_LENGTH,
+                  () => invalidImage(self),
+                ),
+              {
+                valid: ["x", `${"a".repeat(IMAGE_NAME_MAX_LENGTH)}:v1`],
+                invalid: [`${"a".repeat(IMAGE_NAME_MAX_LENGTH + 1)}:v1`],
+              },
+            ),
           ],
         },
       ),
@@ -291,16 +382,23 @@ export function providerSpecSchema(): JsonSchemaProps {
               minLength: 1,
               maxLength: DNS1123_SUBDOMAIN_MAX_LENGTH,
               pattern: DNS1123_SUBDOMAIN_PATTERN,
+              [FIELD_CHECKS]: {
+                tooLong: "InvalidName",
+                pattern: {
+                  reason: "InvalidName",
+                  detail: (v) => `${show(v)} is not a valid Secret name (a DNS-1123 subdomain)`,
+                },
+              },
             }),
           },
           { required: ["name"], "x-kubernetes-map-type": "atomic" },
         ),
       ),
       initCommand: stringList(
-        "Leading arguments of the init container; defaults to [init]. The operator appends --environment, --verbosity and --provider-name.",
+        `Leading arguments of the init container; defaults to [${CODE_DEFAULTS.initCommand.join(", ")}]. The operator appends --environment, --verbosity and --provider-name.`,
       ),
       runCommand: stringList(
-        "Leading arguments of the run container; defaults to [run]. The operator appends --environment, --verbosity, --provider-name and, depending on the spec, --leader-elect, --metrics-bind-address and --metrics-secure.",
+        `Leading arguments of the run container; defaults to [${CODE_DEFAULTS.runCommand.join(", ")}]. The operator appends --environment, --verbosity, --provider-name and, depending on the spec, --leader-elect, --metrics-bind-address and --metrics-secure.`,
       ),
       env: listMap(
         `Literal environment variables for both containers, placed before the ones the operator sets (${RESERVED_ENV_NAMES.join(", ")}), which are therefore reserved.`,
@@ -312,22 +410,57 @@ export function providerSpecSchema(): JsonSchemaProps {
               minLength: 1,
               maxLength: ENV_NAME_MAX_LENGTH,
               pattern: ENV_VAR_NAME_PATTERN,
-              "x-kubernetes-validations": [
-                {
-                  rule: `!(self in [${reserved}])`,
-                  message: `must not be one of ${RESERVED_ENV_NAMES.join(", ")}: the operator sets these from the downward API`,
+              [FIELD_CHECKS]: {
+                tooLong: "NameTooLong",
+                pattern: {
+                  reason: "Invalid",
+                  detail: (v) =>
+                    `${show(v)} is not a valid environment variable name: use printable ASCII characters other than '='`,
                 },
+              },
+              "x-kubernetes-validations": [
+                celRule(
+                  `!(self in [${reserved}])`,
+                  `must not be one of ${RESERVED_ENV_NAMES.join(", ")}: the operator sets these from the downward API`,
+                  (self) =>
+                    unless(typeof self !== "string" || !RESERVED_ENV_NAMES.includes(self), () => ({
+                      reason: "Reserved",
+                      detail: `${show(self)} is reserved: the operator sets it from the downward API`,
+                      value: self,
+                    })),
+                  { valid: ["POD", "pod_ip"], invalid: [...RESERVED_ENV_NAMES] },
+                ),
               ],
             }),
             value: string("Value of the variable; empty if unset."),
           },
-          { required: ["name"] },
+          {
+            required: ["name"],
+            [FIELD_CHECKS]: {
+              extra: [
+                {
+                  why: "the CRD has no valueFrom, so the API server would drop it silently and the variable would be empty",
+                  check: (self) =>
+                    isRecord(self) && self.valueFrom !== undefined
+                      ? [
+                          {
+                            path: "valueFrom",
+                            reason: "NotSupported",
+                            detail: "is not supported: only literal values can be set",
+                            value: self.valueFrom,
+                          },
+                        ]
+                      : [],
+                },
+              ],
+            },
+          },
         ),
         { maxItems: MAX_ENV_ENTRIES },
       ),
       verbosity: string("Log level passed to the provider as --verbosity.", {
         enum: [...VERBOSITIES],
-        default: DEFAULT_VERBOSITY,
+        default: "INFO",
       }),
       extraVolumes: listMap(
         "core/v1 Volumes added to the pods of the init Job and the Deployment.",
@@ -340,7 +473,11 @@ export function providerSpecSchema(): JsonSchemaProps {
               {
                 minLength: 1,
                 maxLength: DNS1123_LABEL_MAX_LENGTH,
-                pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$",
+                pattern: DNS1123_LABEL_PATTERN,
+                [FIELD_CHECKS]: {
+                  tooLong: "InvalidName",
+                  pattern: { reason: "InvalidName", detail: (v) => `${show(v)} must be a DNS-1123 label` },
+                },
               },
             ),
           },
@@ -355,7 +492,7 @@ export function providerSpecSchema(): JsonSchemaProps {
       ),
       runReplicas: int32(
         `Replicas of the run Deployment; above 1 the provider gets --leader-elect=true. At most ${MAX_RUN_REPLICAS}.`,
-        { minimum: 1, maximum: MAX_RUN_REPLICAS, default: DEFAULT_RUN_REPLICAS },
+        { minimum: 1, maximum: MAX_RUN_REPLICAS, default: 1 },
       ),
       topologySpreadConstraints: listMap(
         "Topology spread constraints of the run Deployment's pods, at most one per topologyKey; the label selector of each is set by the operator.",
@@ -372,24 +509,36 @@ export function providerSpecSchema(): JsonSchemaProps {
           port: int32(
             "Container port of the metrics endpoint, passed as --metrics-bind-address=:<port>; default 8080.",
             {
-              minimum: MIN_PORT,
-              maximum: MAX_PORT,
+              minimum: 1,
+              maximum: 65535,
             },
           ),
           path: string(
             'HTTP path of the metrics endpoint, for the prometheus.io/path annotation; default /metrics. A path without a leading "/" gets one.',
           ),
         },
-        { required: ["disabled"] },
+        { required: ["disabled"], [FIELD_CHECKS]: { typeName: "MetricsSpec" } },
       ),
     },
     {
       required: ["image"],
+      [FIELD_CHECKS]: { typeName: "ProviderSpec" },
       "x-kubernetes-validations": [
-        {
-          rule: "!has(self.extraVolumeMounts) || self.extraVolumeMounts.all(m, has(self.extraVolumes) && self.extraVolumes.exists(v, v.name == m.name))",
-          message: "every extraVolumeMounts[].name must be the name of an entry of extraVolumes",
-        },
+        celRule(
+          "!has(self.extraVolumeMounts) || self.extraVolumeMounts.all(m, has(self.extraVolumes) && self.extraVolumes.exists(v, v.name == m.name))",
+          "every extraVolumeMounts[].name must be the name of an entry of extraVolumes",
+          mountsOfUnknownVolumes,
+          {
+            valid: [
+              {},
+              { extraVolumes: [{ name: "a" }], extraVolumeMounts: [{ name: "a", mountPath: "/a" }] },
+            ],
+            invalid: [
+              { extraVolumeMounts: [{ name: "a", mountPath: "/a" }] },
+              { extraVolumes: [{ name: "b" }], extraVolumeMounts: [{ name: "a", mountPath: "/a" }] },
+            ],
+          },
+        ),
       ],
     },
   );
@@ -403,7 +552,9 @@ function releaseSchema(description: string, extra: Record<string, JsonSchemaProp
     runHash: string("The hash of the run Deployment's spec (openmcp.cloud/run-hash)."),
     ...extra,
   };
-  return object(description, properties, { required: Object.keys(properties) });
+  // The bare release is the type `Release`; those with extra fields stay inline.
+  const named: Extra = Object.keys(extra).length === 0 ? { [FIELD_CHECKS]: { typeName: "Release" } } : {};
+  return object(description, properties, { required: Object.keys(properties), ...named });
 }
 
 /** `status` of a provider kind; only ServiceProvider has `resources`. */
@@ -465,11 +616,13 @@ export function providerStatusSchema(kind: ProviderKind): JsonSchemaProps {
           version: string("API version."),
           kind: string("Kind."),
         },
-        { required: ["group", "version", "kind"] },
+        { required: ["group", "version", "kind"], [FIELD_CHECKS]: { typeName: "GroupVersionKind" } },
       ),
     );
   }
-  return object(`The state of the ${kind} as observed by the operator.`, properties);
+  return object(`The state of the ${kind} as observed by the operator.`, properties, {
+    [FIELD_CHECKS]: { typeName: "ProviderStatus" },
+  });
 }
 
 const KIND_DESCRIPTIONS: Record<ProviderKind, string> = {
@@ -483,22 +636,99 @@ const KIND_DESCRIPTIONS: Record<ProviderKind, string> = {
 
 /** The whole object schema of a provider kind, with the name rules the reference lacks. */
 export function providerSchema(kind: ProviderKind): JsonSchemaProps {
-  const { prefix } = PROVIDER_KIND_INFO[kind];
+  return providerObjectSchema(kind);
+}
+
+/** `metadata.name` as a string, when it is one. */
+function providerName(self: unknown): string | undefined {
+  const name = isRecord(self) && isRecord(self.metadata) ? self.metadata.name : undefined;
+  return typeof name === "string" && name !== "" ? name : undefined;
+}
+
+/** What the API server checks of every object's name, outside the CRD schema. */
+function checkObjectName(self: unknown): Finding[] {
+  if (!isRecord(self)) return [];
+  if (self.metadata === undefined || self.metadata === null)
+    return [{ path: "metadata", reason: "Required", detail: "is required" }];
+  if (!isRecord(self.metadata)) return [];
+  const name = self.metadata.name;
+  const path = "metadata.name";
+  if (name === undefined || name === null) return [{ path, reason: "Required", detail: "is required" }];
+  if (typeof name !== "string")
+    return [
+      {
+        path,
+        reason: "InvalidType",
+        detail: `must be a string, got ${typeof name} ${show(name)}`,
+        value: name,
+      },
+    ];
+  if (name === "") return [{ path, reason: "Required", detail: "must not be empty", value: name }];
+  return unless(isDns1123Subdomain(name), () => ({
+    path,
+    reason: "InvalidName",
+    detail: `${show(name)} must be a DNS-1123 subdomain: lower-case letters, digits, '-' and '.', starting and ending with a letter or digit`,
+    value: name,
+  }));
+}
+
+/**
+ * Without a kind (the validator of an object that names none), the name limit that holds for every
+ * kind applies; the CRDs always have one.
+ */
+export function providerObjectSchema(kind: ProviderKind | undefined): JsonSchemaProps {
+  const prefix = kind === undefined ? "<p>" : PROVIDER_KIND_INFO[kind].prefix;
   const max = maxProviderNameLength(kind);
+  const description =
+    kind === undefined
+      ? `A provider: ClusterProvider, ServiceProvider or PlatformService. ${API_VERSION}.`
+      : `${KIND_DESCRIPTIONS[kind]} The operator runs its image first as an init Job (init), then as a Deployment (run), in the operator's namespace, with objects named ${prefix}-<name>. ${API_VERSION}.`;
   return object(
-    `${KIND_DESCRIPTIONS[kind]} The operator runs its image first as an init Job (init), then as a Deployment (run), in the operator's namespace, with objects named ${prefix}-<name>. ${API_VERSION}.`,
-    { ...typeMetaProperties(), spec: providerSpecSchema(), status: providerStatusSchema(kind) },
+    description,
+    {
+      ...typeMetaProperties(),
+      spec: providerSpecSchema(),
+      status: providerStatusSchema(kind ?? "ServiceProvider"),
+    },
     {
       required: ["spec"],
+      [FIELD_CHECKS]: {
+        extra: [
+          { why: "the API server checks every object's name outside the CRD schema", check: checkObjectName },
+        ],
+      },
       "x-kubernetes-validations": [
-        {
-          rule: `self.metadata.name.size() <= ${max}`,
-          message: `metadata.name must be at most ${max} characters long, so that the init Job name ${prefix}-<name>-init fits ${DNS1123_LABEL_MAX_LENGTH} characters`,
-        },
-        {
-          rule: "!self.metadata.name.contains('.')",
-          message: `metadata.name must not contain '.', since it becomes part of the container name ${prefix}-<name>, which must be a DNS-1123 label`,
-        },
+        celRule(
+          `self.metadata.name.size() <= ${max}`,
+          `metadata.name must be at most ${max} characters long, so that the init Job name ${prefix}-<name>-init fits ${DNS1123_LABEL_MAX_LENGTH} characters`,
+          (self) => {
+            const name = providerName(self);
+            return unless(name === undefined || name.length <= max, () => ({
+              path: "metadata.name",
+              reason: "NameTooLong",
+              detail: `${show(name)} is ${name!.length} characters long, at most ${max} are allowed so that the init Job name "${prefix}-<name>-init" fits ${DNS1123_LABEL_MAX_LENGTH} characters`,
+              value: name,
+            }));
+          },
+          {
+            valid: [{ metadata: { name: "a".repeat(max) } }],
+            invalid: [{ metadata: { name: "a".repeat(max + 1) } }],
+          },
+        ),
+        celRule(
+          "!self.metadata.name.contains('.')",
+          `metadata.name must not contain '.', since it becomes part of the container name ${prefix}-<name>, which must be a DNS-1123 label`,
+          (self) => {
+            const name = providerName(self);
+            return unless(name === undefined || !name.includes("."), () => ({
+              path: "metadata.name",
+              reason: "InvalidName",
+              detail: `${show(name)} must not contain '.': the run container is named "${prefix}-${name}", which must be a DNS-1123 label`,
+              value: name,
+            }));
+          },
+          { valid: [{ metadata: { name: "a-b" } }], invalid: [{ metadata: { name: "a.b" } }] },
+        ),
       ],
     },
   );
@@ -617,7 +847,7 @@ export function accessRequestSchema(): JsonSchemaProps {
                   disableAutomaticNamespaceCreation: boolean("Do not create the namespace if it is missing."),
                   rules: list("The rules of the role.", policyRuleSchema()),
                 },
-                { required: ["rules"] },
+                { required: ["rules"], [FIELD_CHECKS]: { typeName: "PermissionsRequest" } },
               ),
             ),
             roleRefs: list(

@@ -1,6 +1,8 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { formatProblems, maxProviderNameLength, validateProvider } from "./validate-provider.ts";
+import { maxProviderNameLength } from "../naming/naming.ts";
+import { formatProblems } from "./field-problem.ts";
+import { validateProvider } from "./validate-provider.ts";
 
 const IMAGE = "ghcr.io/example/service-provider-landscaper:v1.2.3";
 
@@ -189,8 +191,8 @@ void describe("validateProvider rejects", () => {
       }),
       want: [
         ["spec.extraVolumeMounts[0].readOnly", "InvalidType"],
-        ["spec.extraVolumeMounts[0].mountPropagation", "NotSupported"],
         ["spec.extraVolumeMounts[0].recursiveReadOnly", "NotSupported"],
+        ["spec.extraVolumeMounts[0].mountPropagation", "NotSupported"],
       ],
     },
     {
@@ -293,8 +295,8 @@ void describe("validateProvider rejects", () => {
         topologySpreadConstraints: [{ maxSkew: 0, whenUnsatisfiable: "Maybe" }],
       }),
       want: [
-        ["spec.topologySpreadConstraints[0].topologyKey", "Required"],
         ["spec.topologySpreadConstraints[0].maxSkew", "OutOfRange"],
+        ["spec.topologySpreadConstraints[0].topologyKey", "Required"],
         ["spec.topologySpreadConstraints[0].whenUnsatisfiable", "NotSupported"],
       ],
     },
@@ -342,7 +344,7 @@ void describe("validateProvider rejects", () => {
 });
 
 void describe("validateProvider reports", () => {
-  void it("every problem at once, in field order", () => {
+  void it("every problem at once, in the schema's field order", () => {
     const problems = validateProvider(
       provider(
         {

@@ -33,14 +33,8 @@ export interface KubeObject {
   metadata: ObjectMeta;
 }
 
-export interface Condition {
-  type: string;
-  status: "True" | "False" | "Unknown";
-  reason: string;
-  message: string;
-  lastTransitionTime: string;
-  observedGeneration?: number;
-}
+/** metav1.Condition, generated from the CRD schema's condition. */
+export type { Condition } from "../schema/generated-types.ts";
 
 export interface LocalObjectReference {
   name: string;
