@@ -9,7 +9,8 @@ import { writeFileSync } from "node:fs";
 import { availableParallelism, cpus } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { runChurn, startOperatorHarness } from "@openmcp-ts/operator/test-harness";
+import { sumOf } from "@openmcp-ts/operator";
+import { runChurn, startOperatorHarness } from "@openmcp-ts/test-support";
 
 const ROOT = join(import.meta.dirname, "..");
 const { values } = parseArgs({
@@ -43,9 +44,9 @@ try {
     onProgress: (line) => process.stderr.write(`${line}\n`),
   });
   const m = h.operator.metrics;
-  const errors = m.reconcileErrors.sum(() => true);
-  const reconciles = m.reconcileTotal.sum(() => true);
-  const writes = h.writes();
+  const errors = await sumOf(m.reconcileErrors);
+  const reconciles = await sumOf(m.reconcileTotal);
+  const writes = await h.writes();
   const cpu = process.cpuUsage(cpuBefore);
   const rows = report.checkpoints
     .map((c, i) => `| ${i + 1} | ${c.alive} | ${c.deleted} | ${(c.convergeMs / 1000).toFixed(1)} |`)
@@ -59,7 +60,7 @@ the operator running in the same process as the churn driver. At every checkpoin
 until the cluster has converged: every live provider Ready at its generation with exactly one init
 Job and one available Deployment of its image and a true status, every deleted provider gone, and
 no object managed by the operator without a live owner (\`expectConverged\` in
-\`packages/operator/src/test-harness.ts\`). A checkpoint that does not converge within 10 minutes
+\`packages/test-support/src/invariants.ts\`). A checkpoint that does not converge within 10 minutes
 fails the run.
 
 | | |

@@ -24,7 +24,6 @@ import { request } from "node:http";
 import { availableParallelism, cpus, loadavg, tmpdir, totalmem } from "node:os";
 import { basename, dirname, join, relative, resolve } from "node:path";
 import process from "node:process";
-import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import {
@@ -48,11 +47,11 @@ import {
   startControlPlane,
   type ControlPlane,
 } from "@openmcp-ts/testenv";
+import { OPERATOR_SOURCE_ENTRY, spawnOperatorProcess } from "@openmcp-ts/test-support";
 import { REFERENCE_VERSION } from "./reference/build-reference-operator.ts";
 import { installReferenceCrds, spawnReferenceOperator } from "./reference/reference-operator.ts";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
-const OPERATOR_MAIN = join(ROOT, "packages/operator/src/main.ts");
 const NAMESPACE = "openmcp-system";
 const ENVIRONMENT = "bench";
 const FIELD_MANAGER = "bench";
@@ -597,33 +596,25 @@ function runToExit(args: string[], env: NodeJS.ProcessEnv): Promise<void> {
 async function spawnOperator(kubeconfig: string, logPath: string): Promise<OperatorProcess> {
   const port = await freePort();
   const spawnedAt = performance.now();
-  const child = spawn(
-    process.execPath,
-    [
-      // --heap-snapshot: SIGUSR2 writes a heap snapshot next to the logs.
+  const file = createWriteStream(logPath);
+  const log = { lines: 0, byLevel: {} as Record<string, number>, errors: new Map<string, number>() };
+  const op = spawnOperatorProcess({
+    kubeconfig,
+    namespace: NAMESPACE,
+    cwd: ROOT,
+    // --heap-snapshot: SIGUSR2 writes a heap snapshot next to the logs.
+    nodeArgs: [
       ...(flags["heap-snapshot"]
         ? ["--heapsnapshot-signal=SIGUSR2", `--diagnostic-dir=${dirname(logPath)}`]
         : []),
       ...(flags["operator-node-options"]?.split(/\s+/).filter(Boolean) ?? []),
-      ...operatorEntry,
-      "run",
-      `--environment=${ENVIRONMENT}`,
-      `--kubeconfig=${kubeconfig}`,
+    ],
+    entry: operatorEntry,
+    args: [
       `--metrics-bind-address=127.0.0.1:${port}`,
-      "--health-probe-bind-address=0",
-      "-v",
-      "INFO",
       ...(flags.workers ? [`--workers=${flags.workers}`] : []),
     ],
-    { cwd: ROOT, env: { ...process.env, POD_NAMESPACE: NAMESPACE }, stdio: ["ignore", "ignore", "pipe"] },
-  );
-  if (!child.pid) throw new Error("cannot spawn the operator: no pid");
-  const file = createWriteStream(logPath);
-  const log = { lines: 0, byLevel: {} as Record<string, number>, errors: new Map<string, number>() };
-  const exited = new Promise<number | null>((r) => child.once("exit", (code) => r(code)));
-  const cachesSynced = new Promise<number>((ok, fail) => {
-    const lines = createInterface({ input: child.stderr });
-    lines.on("line", (line) => {
+    onLine: (line) => {
       file.write(`${line}\n`);
       log.lines++;
       let entry: Record<string, unknown>;
@@ -637,10 +628,12 @@ async function spawnOperator(kubeconfig: string, logPath: string): Promise<Opera
       const level = String(entry.level);
       log.byLevel[level] = (log.byLevel[level] ?? 0) + 1;
       if (level === "error") log.errors.set(errorKey(entry), (log.errors.get(errorKey(entry)) ?? 0) + 1);
-      if (entry.msg === "caches synced") ok(performance.now());
-    });
-    void exited.then((code) => fail(new Error(`the operator exited with ${code} before its caches synced`)));
+    },
   });
+  const child = op.child;
+  if (!child.pid) throw new Error("cannot spawn the operator: no pid");
+  const exited = op.exited.then(() => child.exitCode);
+  const cachesSynced = op.logged("caches synced").then(() => performance.now());
   void exited.then(() => file.end());
   // Awaited by the caller; this only keeps a late exit from counting as an unhandled rejection.
   cachesSynced.catch(() => undefined);
@@ -1050,15 +1043,17 @@ async function runOnce(n: number, repeat: number, logDir: string, mode: Mode): P
     partial.rampRequests = requestsByVerb(atSync, atReady);
     partial.rampRequestsByCode = requestsByCode(atSync, atReady);
     partial.rampReconciles =
-      sumOf(atReady, "openmcp_reconcile_total") - sumOf(atSync, "openmcp_reconcile_total");
+      sumOf(atReady, "controller_runtime_reconcile_total") -
+      sumOf(atSync, "controller_runtime_reconcile_total");
     partial.rampReconcileErrors =
-      sumOf(atReady, "openmcp_reconcile_errors_total") - sumOf(atSync, "openmcp_reconcile_errors_total");
+      sumOf(atReady, "controller_runtime_reconcile_errors_total") -
+      sumOf(atSync, "controller_runtime_reconcile_errors_total");
     const durSum =
-      sumOf(atReady, "openmcp_reconcile_duration_seconds_sum") -
-      sumOf(atSync, "openmcp_reconcile_duration_seconds_sum");
+      sumOf(atReady, "controller_runtime_reconcile_time_seconds_sum") -
+      sumOf(atSync, "controller_runtime_reconcile_time_seconds_sum");
     const durCount =
-      sumOf(atReady, "openmcp_reconcile_duration_seconds_count") -
-      sumOf(atSync, "openmcp_reconcile_duration_seconds_count");
+      sumOf(atReady, "controller_runtime_reconcile_time_seconds_count") -
+      sumOf(atSync, "controller_runtime_reconcile_time_seconds_count");
     partial.rampMeanReconcileMs = durCount > 0 ? (durSum / durCount) * 1000 : NaN;
     partial.rampSkippedApplies =
       sumOf(atReady, "openmcp_apply_skipped_total") - sumOf(atSync, "openmcp_apply_skipped_total");
@@ -1084,7 +1079,8 @@ async function runOnce(n: number, repeat: number, logDir: string, mode: Mode): P
     partial.idleWritesAfter5s = IDLE_SECONDS >= 5 ? partial.idleWrites - writesAt5s : NaN;
     partial.lastIdleWriteS = lastIdleWriteS;
     partial.idleReconciles =
-      sumOf(atIdleEnd, "openmcp_reconcile_total") - sumOf(atReady, "openmcp_reconcile_total");
+      sumOf(atIdleEnd, "controller_runtime_reconcile_total") -
+      sumOf(atReady, "controller_runtime_reconcile_total");
     partial.idleProviderUpdates = watch.updates;
     if (flags["heap-snapshot"] && mode === "ours") {
       op.child.kill("SIGUSR2");
@@ -1653,8 +1649,8 @@ InitSucceeded and ProviderReady.
 ${keyTable(results, "reason", (r) => r.eventsByReason, { perProvider: true, digits: 2 })}
 ${metricTable(results, "Duplicate Events per provider", "Events for the same provider and reason beyond the first.", (r) => r.duplicateEvents / r.n, 2)}
 ${metricTable(results, "Reconciles per provider to Ready", "", (r) => r.rampReconciles / r.n, 1)}
-${metricTable(results, "Mean reconcile duration (ms)", "openmcp_reconcile_duration_seconds sum/count over the ramp.", (r) => r.rampMeanReconcileMs, 1)}
-${metricTable(results, "Failed reconciles during the ramp", "openmcp_reconcile_errors_total.", (r) => r.rampReconcileErrors, 0)}
+${metricTable(results, "Mean reconcile duration (ms)", "controller_runtime_reconcile_time_seconds sum/count over the ramp.", (r) => r.rampMeanReconcileMs, 1)}
+${metricTable(results, "Failed reconciles during the ramp", "controller_runtime_reconcile_errors_total.", (r) => r.rampReconcileErrors, 0)}
 ${metricTable(results, "Applies skipped as no-ops during the ramp, per provider", "openmcp_apply_skipped_total / N.", (r) => r.rampSkippedApplies / r.n, 1)}
 Requests while starting (informer lists and watches, before any provider exists), per run:
 
@@ -2112,7 +2108,7 @@ if (flags["report-only"]) {
 
 // The operator's command line: its TypeScript sources through tsx, or the bundle the image ships.
 const logDir = mkdtempSync(join(tmpdir(), "openmcp-operator-bench-"));
-let operatorEntry = ["--import", "tsx", OPERATOR_MAIN];
+let operatorEntry: readonly string[] = OPERATOR_SOURCE_ENTRY;
 if (flags.bundle) {
   const bundle = join(logDir, "openmcp-operator.mjs");
   await runToExit(

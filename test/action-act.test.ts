@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { delimiter, dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { API_VERSION, type Provider } from "@openmcp-ts/contract";
-import { startOperatorHarness, type OperatorHarness } from "@openmcp-ts/operator/test-harness";
+import { startOperatorHarness, type OperatorHarness } from "@openmcp-ts/test-support";
 import { ensureBinaries, INIT_BEHAVIOR_ENV } from "@openmcp-ts/testenv";
 import { startGithubApi } from "../packages/action/src/github-api-server.ts";
 import { kubeconfigSecrets } from "../packages/action/src/kubeconfig-text.ts";

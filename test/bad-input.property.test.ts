@@ -1,3 +1,4 @@
+import { sumOf } from "@openmcp-ts/operator";
 import { after, before, describe, it, type TestContext } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
@@ -34,7 +35,7 @@ import {
   startOperatorHarness,
   type OperatorHarness,
   completeJob as completeJobStatus,
-} from "@openmcp-ts/operator/test-harness";
+} from "@openmcp-ts/test-support";
 import { eventually } from "@openmcp-ts/testenv";
 
 /**
@@ -940,7 +941,7 @@ describe("bad provider input against a real apiserver and the operator", { timeo
 
   it("keeps serving after the bad input: a valid provider still gets its init Job", async (t: TestContext) => {
     assert.ok(h.operator.isLeader(), "the operator still leads");
-    t.diagnostic(`reconcile errors so far: ${h.operator.metrics.reconcileErrors.sum()}`);
+    t.diagnostic(`reconcile errors so far: ${await sumOf(h.operator.metrics.reconcileErrors)}`);
     const name = "bi-final";
     const provider = {
       apiVersion: API_VERSION,

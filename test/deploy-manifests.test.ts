@@ -16,8 +16,15 @@ import {
   providerObjectNames,
   type Provider,
 } from "@openmcp-ts/contract";
-import { ApiError, KubeClient, registerPlural } from "@openmcp-ts/kube";
-import { USAGE, createLogger, installCrds, startOperator, type RunningOperator } from "@openmcp-ts/operator";
+import { ApiError, KubeClient } from "@openmcp-ts/kube";
+import {
+  usage,
+  sumOf,
+  createLogger,
+  installCrds,
+  startOperator,
+  type RunningOperator,
+} from "@openmcp-ts/operator";
 import {
   eventually,
   resolveBinary,
@@ -243,7 +250,7 @@ describe("deploy/operator manifests", () => {
     });
     admin = KubeClient.create({ kubeconfig: cp.kubeconfigPath });
     // The one kind in deploy/operator that the operator itself never touches.
-    registerPlural("PodDisruptionBudget", "poddisruptionbudgets");
+    admin.registerPlural("PodDisruptionBudget", "poddisruptionbudgets");
     // Namespaces and CRDs first, as kubectl orders them.
     const rank = (o: Manifest): number =>
       o.kind === "Namespace" ? 0 : o.kind === "CustomResourceDefinition" ? 1 : 2;
@@ -327,7 +334,7 @@ describe("deploy/operator manifests", () => {
       assert.equal(command, w.kind === "Job" ? "init" : "run");
       for (const flag of flags) {
         const name = flag.split("=")[0]!;
-        assert.match(USAGE, new RegExp(`\\s${name}\\s`), `${id(w)}: ${name} is not an operator flag`);
+        assert.match(usage(), new RegExp(`\\s${name}\\s`), `${id(w)}: ${name} is not an operator flag`);
       }
       assert.ok(flags.includes("--environment=$(OPENMCP_ENVIRONMENT)"), `${id(w)} passes the environment`);
       const env = (container.env ?? []).map((e) => e.name);
@@ -625,7 +632,7 @@ describe("deploy/operator manifests", () => {
       });
       assert.equal(lease.spec.holderIdentity ?? null, null, "the lease is released on stop");
 
-      const denied = running.metrics.apiRequests.sum((l) => l.code === "403");
+      const denied = await sumOf(running.metrics.apiRequests, (l) => l.code === "403");
       // Error lines only: a timestamp such as 00:51:55.403Z is no 403.
       const errors = logs.filter((l) => l.includes('"level":"error"') && /forbidden|403/i.test(l));
       assert.deepEqual({ denied, errors }, { denied: 0, errors: [] });

@@ -8,7 +8,7 @@ import {
   startOperatorHarness,
   testProvider,
   type OperatorHarness,
-} from "@openmcp-ts/operator/test-harness";
+} from "@openmcp-ts/test-support";
 import { INIT_BEHAVIOR_ENV, RUN_BEHAVIOR_ENV } from "@openmcp-ts/testenv";
 
 interface Event {

@@ -14,7 +14,7 @@ import {
   testProvider,
   type OperatorHarness,
   type OperatorProcess,
-} from "@openmcp-ts/operator/test-harness";
+} from "@openmcp-ts/test-support";
 import { freePort, kubeconfigThrough, startTcpProxy, type TcpProxy } from "@openmcp-ts/testenv";
 
 /**

@@ -14,7 +14,7 @@ import {
   startOperatorHarness,
   testProvider,
   type OperatorHarness,
-} from "@openmcp-ts/operator/test-harness";
+} from "@openmcp-ts/test-support";
 import { startRegistry, type Registry } from "@openmcp-ts/testenv";
 
 /**

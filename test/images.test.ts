@@ -16,7 +16,7 @@ import {
   type PodSpec,
   type Provider,
 } from "@openmcp-ts/contract";
-import { KubeClient, registerPlural } from "@openmcp-ts/kube";
+import { KubeClient } from "@openmcp-ts/kube";
 import {
   eventually,
   freePort,
@@ -182,7 +182,7 @@ describe(
           },
         );
         const objects = parseAllDocuments(stdout).map((d) => d.toJS() as Manifest);
-        registerPlural("PodDisruptionBudget", "poddisruptionbudgets");
+        admin.registerPlural("PodDisruptionBudget", "poddisruptionbudgets");
         // Everything but the CRDs (init installs them) and the two workloads (run here instead of by kwok).
         const workloads = new Map<string, Manifest>();
         for (const o of objects.sort(
@@ -325,7 +325,7 @@ describe(
             files: await serviceAccountMount(runPod.serviceAccountName!),
           });
           running.push(provider);
-          registerPlural("Example", "examples");
+          admin.registerPlural("Example", "examples");
           await eventually("Example CRD served", () =>
             admin
               .list({

@@ -11,7 +11,7 @@ import {
   type ClusterRequest,
   type Condition,
 } from "@openmcp-ts/contract";
-import { ApiError, KubeClient, registerPlural } from "@openmcp-ts/kube";
+import { ApiError, KubeClient } from "@openmcp-ts/kube";
 import { createAndWaitForCluster } from "@openmcp-ts/provider-sdk";
 import { eventually, tokenKubeconfig } from "@openmcp-ts/testenv";
 import {
@@ -64,8 +64,8 @@ describe("local landscape end to end (platform + onboarding, reference scheduler
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), "landscape-test-"));
     l = await startLandscape({ dir, progress: () => undefined });
-    registerPlural("Cluster", "clusters");
-    registerPlural("Example", "examples");
+    l.platformClient.registerPlural("Cluster", "clusters");
+    l.onboardingClient.registerPlural("Example", "examples");
   });
   after(async () => {
     await l?.stop();

@@ -18,7 +18,7 @@ import {
   testProvider,
   type OperatorHarness,
   type OperatorProcess,
-} from "@openmcp-ts/operator/test-harness";
+} from "@openmcp-ts/test-support";
 import { INIT_BEHAVIOR_ENV, RUN_BEHAVIOR_ENV } from "@openmcp-ts/testenv";
 
 /**

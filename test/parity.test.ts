@@ -5,12 +5,7 @@ import { join } from "node:path";
 import { parseAllDocuments } from "yaml";
 import { API_VERSION, PROVIDER_KINDS, providerObjectNames, type Provider } from "@openmcp-ts/contract";
 import { KubeClient } from "@openmcp-ts/kube";
-import {
-  eventually,
-  startOperatorHarness,
-  TEST_ENVIRONMENT,
-  TEST_NAMESPACE,
-} from "@openmcp-ts/operator/test-harness";
+import { eventually, startOperatorHarness, TEST_ENVIRONMENT, TEST_NAMESPACE } from "@openmcp-ts/test-support";
 import { startControlPlane } from "@openmcp-ts/testenv";
 import { unpackedSources } from "../bench/reference/build-reference-operator.ts";
 import { installReferenceCrds, spawnReferenceOperator } from "../bench/reference/reference-operator.ts";

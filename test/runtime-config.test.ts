@@ -14,7 +14,6 @@ import {
   type ProviderRuntimeConfigSpec,
   type ServiceAccount,
 } from "@openmcp-ts/contract";
-import { registerPlural } from "@openmcp-ts/kube";
 import {
   condition,
   eventually,
@@ -22,7 +21,7 @@ import {
   startOperatorHarness,
   testProvider,
   type OperatorHarness,
-} from "@openmcp-ts/operator/test-harness";
+} from "@openmcp-ts/test-support";
 
 const SYSTEM_NODE = "kwok-system-0";
 const TAINT = { key: "dedicated", value: "system", effect: "NoSchedule" } as const;
@@ -40,8 +39,8 @@ const ON_SYSTEM_NODES: ProviderRuntimeConfigSpec = {
 describe("ProviderRuntimeConfig (full control plane)", () => {
   let h: OperatorHarness;
   before(async () => {
-    registerPlural("PriorityClass", "priorityclasses");
     h = await startOperatorHarness({ full: true });
+    h.client.registerPlural("PriorityClass", "priorityclasses");
     // A tainted, labelled node that kwok runs, beside the two plain ones of the harness.
     await h.client.create({
       apiVersion: "v1",
@@ -198,10 +197,10 @@ describe("ProviderRuntimeConfig (full control plane)", () => {
 
     // Steady: the API server stores 0.1 as 100m, which must still count as what we applied.
     await h.operator.controller.idle();
-    const before = h.writes();
+    const before = await h.writes();
     for (let i = 0; i < 3; i++) await h.operator.controller.reconcile("ServiceProvider", "shaped");
     assert.equal(
-      h.writes() - before,
+      (await h.writes()) - before,
       0,
       "passes over a steady provider with a runtime config wrote to the API",
     );

@@ -9,7 +9,7 @@ import {
 } from "@openmcp-ts/contract";
 // Relative import: @openmcp-ts/provider-sdk is not a dependency of the test package.
 import { defineProvider, extractKubeconfigFlag } from "../packages/provider-sdk/src/define-provider.ts";
-import { captureOutput } from "../packages/provider-sdk/src/capture-output.ts";
+import { captureOutput } from "@openmcp-ts/test-support/capture-output";
 
 /**
  * Bad input (issue 8), the provider side: generated argv for the contract parser

@@ -10,7 +10,7 @@ import {
   testProvider,
   type OperatorHarness,
   type OperatorProcess,
-} from "@openmcp-ts/operator/test-harness";
+} from "@openmcp-ts/test-support";
 import { freePort } from "@openmcp-ts/testenv";
 
 /**

@@ -12,7 +12,7 @@ import {
 } from "@openmcp-ts/contract";
 import { Informer, KubeClient } from "@openmcp-ts/kube";
 import { createLogger, installCrds, startOperator, type RunningOperator } from "@openmcp-ts/operator";
-import { eventually, TEST_ENVIRONMENT, TEST_NAMESPACE } from "@openmcp-ts/operator/test-harness";
+import { eventually, TEST_ENVIRONMENT, TEST_NAMESPACE } from "@openmcp-ts/test-support";
 import { startControlPlane, type ControlPlane } from "@openmcp-ts/testenv";
 import { installReferenceCrds, spawnReferenceOperator } from "../bench/reference/reference-operator.ts";
 

@@ -19,7 +19,7 @@ import {
   startOperatorHarness,
   testProvider,
   type OperatorHarness,
-} from "@openmcp-ts/operator/test-harness";
+} from "@openmcp-ts/test-support";
 import { referenceCrdManifests } from "../bench/reference/build-reference-operator.ts";
 
 /** The manager a GitOps tool applies with (Flux's kustomize-controller uses server-side apply). */
@@ -102,14 +102,14 @@ describe("on the reference's CRDs", () => {
     await h.operator.controller.idle();
     await sleep(1000);
     await h.operator.controller.idle();
-    const before = h.writes();
+    const before = await h.writes();
     for (let i = 0; i < 5; i++) await h.operator.controller.reconcile("ServiceProvider", "steady");
     await h.client.patch(providerRef("ServiceProvider", "steady"), "merge", {
       metadata: { labels: { touched: "yes" } },
     });
     await sleep(1500);
     await h.operator.controller.idle();
-    assert.equal(h.writes() - before, 0, "passes over a steady provider wrote to the API");
+    assert.equal((await h.writes()) - before, 0, "passes over a steady provider wrote to the API");
     assert.equal(condition(await get("steady"), "Ready")?.status, "True");
   });
 
@@ -147,11 +147,11 @@ describe("on the reference's CRDs", () => {
     };
     const job = await h.client.get<Job>(jobRef);
     await h.operator.controller.idle();
-    const before = h.writes();
+    const before = await h.writes();
     for (let i = 0; i < 5; i++) await h.operator.controller.reconcile("ServiceProvider", name);
     await sleep(2000);
     await h.operator.controller.idle();
-    assert.equal(h.writes() - before, 0, "passes over a stalled provider wrote to the API");
+    assert.equal((await h.writes()) - before, 0, "passes over a stalled provider wrote to the API");
     assert.equal((await h.client.get<Job>(jobRef)).metadata.uid, job.metadata.uid, "a 4th Job was created");
 
     await h.client.delete(providerRef("ServiceProvider", name));

@@ -14,7 +14,7 @@ import {
   testProvider,
   type OperatorHarness,
   type OperatorProcess,
-} from "@openmcp-ts/operator/test-harness";
+} from "@openmcp-ts/test-support";
 import { cacheDir, freePort, runGo, withBuildLock } from "@openmcp-ts/testenv";
 import {
   REFERENCE_LEASE_NAME,

@@ -3,7 +3,7 @@
 import { isDeepStrictEqual } from "node:util";
 import { API_VERSION, PROVIDER_KINDS, type Provider } from "@openmcp-ts/contract";
 import type { KubeClient } from "@openmcp-ts/kube";
-import { GENERATED_NAMESPACED_KINDS } from "@openmcp-ts/operator/test-harness";
+import { GENERATED_NAMESPACED_KINDS } from "@openmcp-ts/test-support";
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 

@@ -5,7 +5,7 @@ import {
   type Condition,
   type ObjectMeta,
 } from "@openmcp-ts/contract";
-import { Informer, KubeClient, WorkQueue, registerPlural, type Logger } from "@openmcp-ts/kube";
+import { Informer, KubeClient, WorkQueue, type Logger } from "@openmcp-ts/kube";
 import { formatTime, setCondition } from "@openmcp-ts/reconciler";
 import { defineProvider, type Provider } from "@openmcp-ts/provider-sdk";
 import {
@@ -46,9 +46,6 @@ interface SecretData {
   metadata: ObjectMeta;
   data?: Record<string, string>;
 }
-
-registerPlural("Cluster", "clusters");
-registerPlural("ClusterProfile", "clusterprofiles");
 
 /** The Kubernetes versions its ClusterProfile lists (comma-separated); default: what testenv builds. */
 export const VERSIONS_ENV = "LOCAL_KUBERNETES_VERSIONS";
@@ -160,6 +157,8 @@ class LocalController {
 
   constructor(platform: KubeClient, targets: Targets, provider: string, log: Logger) {
     this.platform = platform;
+    platform.registerPlural("Cluster", "clusters");
+    platform.registerPlural("ClusterProfile", "clusterprofiles");
     this.targets = targets;
     this.provider = provider;
     this.log = log;
@@ -218,7 +217,7 @@ class LocalController {
   }
 
   async stop(): Promise<void> {
-    this.queue.stop();
+    await this.queue.stop();
     await Promise.all([this.clusters.stop(), this.requests.stop(), this.secret?.stop()]);
   }
 

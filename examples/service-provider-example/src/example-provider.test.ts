@@ -12,7 +12,7 @@ import {
   type PodSpec,
   type ServiceProvider,
 } from "@openmcp-ts/contract";
-import { KubeClient, registerPlural } from "@openmcp-ts/kube";
+import { KubeClient } from "@openmcp-ts/kube";
 import { installCrds } from "@openmcp-ts/provider-sdk";
 import { resolvePodEnv } from "@openmcp-ts/landscape";
 import { renderInitObjects, renderRunObjects } from "@openmcp-ts/render";
@@ -173,7 +173,7 @@ describe("service-provider-example against a real apiserver", () => {
     );
     try {
       await grantAccess("onboarding");
-      registerPlural("Example", "examples");
+      platform.registerPlural("Example", "examples");
       await platform.apply(
         {
           apiVersion: EXAMPLE_API_VERSION,
@@ -245,7 +245,7 @@ describe("service-provider-example against a real apiserver", () => {
       await grantAccess("onboarding");
       const leader = await eventually("a leader", () => replicas.find(leading), 30_000);
       const follower = replicas.find((p) => p !== leader)!;
-      registerPlural("Example", "examples");
+      platform.registerPlural("Example", "examples");
       await example("ha-one");
       await configMap("ha-one");
       await eventually("the leader logs its reconcile", () => reconciled(leader, "ha-one"));

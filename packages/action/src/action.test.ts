@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { API_VERSION, type Provider } from "@openmcp-ts/contract";
-import { startOperatorHarness, type OperatorHarness } from "@openmcp-ts/operator/test-harness";
+import { startOperatorHarness, type OperatorHarness } from "@openmcp-ts/test-support";
 import { INIT_BEHAVIOR_ENV, RUN_BEHAVIOR_ENV, tokenKubeconfig } from "@openmcp-ts/testenv";
 import { kubeconfigSecrets } from "./kubeconfig-text.ts";
 import { startGithubApi } from "./github-api-server.ts";

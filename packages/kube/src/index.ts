@@ -7,3 +7,4 @@ export * from "./logger.ts";
 export * from "./upgrade-managed-fields.ts";
 export * from "./foreign-lease-watcher.ts";
 export * from "./resolve-image-digest.ts";
+export * from "./events.ts";

@@ -1,5 +1,5 @@
 import type { KubeClient } from "./kube-client.ts";
-import { resourcePath, type ObjectRef } from "./resource-path.ts";
+import type { ObjectRef } from "./resource-path.ts";
 import type { ManagedFieldsEntry } from "./upgrade-managed-fields.ts";
 
 export interface CachedObject {
@@ -140,7 +140,7 @@ export class Informer<T extends CachedObject> {
   private async watchOnce(): Promise<void> {
     this.stats.watches++;
     const timeoutSeconds = this.options.watchTimeoutSeconds ?? 300;
-    const { status, stream } = await this.client.raw("GET", resourcePath(this.ref), {
+    const { status, stream } = await this.client.raw("GET", this.client.resourcePath(this.ref), {
       query: {
         ...this.selectors(),
         watch: "true",
@@ -165,7 +165,9 @@ export class Informer<T extends CachedObject> {
     if (status !== 200) {
       let text = "";
       for await (const c of stream) text += (c as Buffer).toString();
-      throw new Error(`cannot watch ${resourcePath(this.ref)}: HTTP ${status} ${text.slice(0, 200)}`);
+      throw new Error(
+        `cannot watch ${this.client.resourcePath(this.ref)}: HTTP ${status} ${text.slice(0, 200)}`,
+      );
     }
     let buffer = "";
     try {
@@ -193,7 +195,9 @@ export class Informer<T extends CachedObject> {
         this.resourceVersion = "";
         return;
       }
-      throw new Error(`watch of ${resourcePath(this.ref)} failed: ${obj.message ?? "unknown error"}`);
+      throw new Error(
+        `watch of ${this.client.resourcePath(this.ref)} failed: ${obj.message ?? "unknown error"}`,
+      );
     }
     if (obj.metadata.resourceVersion) this.resourceVersion = obj.metadata.resourceVersion;
     if (event.type === "BOOKMARK") return;

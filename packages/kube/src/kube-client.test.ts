@@ -12,7 +12,6 @@ import {
   type ControlPlane,
 } from "@openmcp-ts/testenv";
 import { ApiError, KubeClient } from "./kube-client.ts";
-import { registerPlural } from "./resource-path.ts";
 import { Informer, type CachedObject, type InformerEvent } from "./informer.ts";
 
 interface ConfigMap extends CachedObject {
@@ -210,8 +209,8 @@ describe("KubeClient under API Priority and Fairness that rejects (429)", () => 
     const sa = { name: "throttled", namespace: "default" };
     const rbac = "rbac.authorization.k8s.io/v1";
     const flowcontrol = "flowcontrol.apiserver.k8s.io/v1";
-    registerPlural("PriorityLevelConfiguration", "prioritylevelconfigurations");
-    registerPlural("FlowSchema", "flowschemas");
+    admin.registerPlural("PriorityLevelConfiguration", "prioritylevelconfigurations");
+    admin.registerPlural("FlowSchema", "flowschemas");
     await admin.apply({ apiVersion: "v1", kind: "ServiceAccount", metadata: sa }, "test");
     // Not the aggregated "view": aggregation needs kube-controller-manager, which apiserver mode lacks.
     await admin.apply(

@@ -2,7 +2,7 @@ import { Agent, request, type AgentOptions, type RequestOptions } from "node:htt
 import { request as httpRequest } from "node:http";
 import { setTimeout as sleep } from "node:timers/promises";
 import { KubeConfig } from "@kubernetes/client-node";
-import { resourcePath, type ObjectRef } from "./resource-path.ts";
+import { ResourcePaths, type ObjectRef } from "./resource-path.ts";
 
 /** An error answer from the API server, with its HTTP code and the Status message. */
 export class ApiError extends Error {
@@ -30,7 +30,8 @@ export function isNotFound(err: unknown): boolean {
 }
 
 export interface RequestCounter {
-  (verb: string, path: string, status: number): void;
+  /** `verb` as the API server's audit log names it (get, list, watch, patch, …); `method` is HTTP's. */
+  (verb: string, path: string, status: number, method: string): void;
 }
 
 export interface KubeClientOptions {
@@ -131,8 +132,11 @@ export class KubeClient {
   private readonly timeoutMs: number;
   private readonly options: KubeClientOptions;
   private writeGuard: ((method: string, path: string) => void) | undefined;
+  /** This client's kind → resource table (shared with its write-guarded twin). */
+  readonly resources: ResourcePaths;
 
-  private constructor(kc: KubeConfig, options: KubeClientOptions) {
+  private constructor(kc: KubeConfig, options: KubeClientOptions, resources = new ResourcePaths()) {
+    this.resources = resources;
     const cluster = kc.getCurrentCluster();
     if (!cluster) throw new Error("cannot create a Kubernetes client: the kubeconfig has no current cluster");
     this.kubeConfig = kc;
@@ -147,9 +151,19 @@ export class KubeClient {
    * throw to stop it from being sent: a fence, e.g. for a leader that may have lost its lease.
    */
   withWriteGuard(guard: (method: string, path: string) => void): KubeClient {
-    const guarded = new KubeClient(this.kubeConfig, this.options);
+    const guarded = new KubeClient(this.kubeConfig, this.options, this.resources);
     guarded.writeGuard = guard;
     return guarded;
+  }
+
+  /** Teaches this client the resource (plural) of a kind it does not know, e.g. a provider's own CRD. */
+  registerPlural(kind: string, plural: string): void {
+    this.resources.register(kind, plural);
+  }
+
+  /** The REST path of `ref` for this client. */
+  resourcePath(ref: ObjectRef, subresource?: string): string {
+    return this.resources.path(ref, subresource);
   }
 
   static create(options: KubeClientOptions = {}): KubeClient {
@@ -195,7 +209,7 @@ export class KubeClient {
     const send = url.protocol === "http:" ? httpRequest : request;
     return new Promise((resolve, reject) => {
       const req = send(url, { ...opts, ...(options.signal ? { signal: options.signal } : {}) }, (res) => {
-        this.onRequest?.(options.verb ?? method.toLowerCase(), path, res.statusCode ?? 0);
+        this.onRequest?.(options.verb ?? method.toLowerCase(), path, res.statusCode ?? 0, method);
         resolve({ status: res.statusCode ?? 0, stream: res });
       });
       const timeout = options.timeoutMs ?? this.timeoutMs;
@@ -248,7 +262,7 @@ export class KubeClient {
   }
 
   get<T>(ref: ObjectRef & { name: string }): Promise<T> {
-    return this.call("GET", resourcePath(ref), { verb: "get" }) as Promise<T>;
+    return this.call("GET", this.resourcePath(ref), { verb: "get" }) as Promise<T>;
   }
 
   /** GET that maps 404 to undefined. */
@@ -267,7 +281,7 @@ export class KubeClient {
     accept?: string,
     signal?: AbortSignal,
   ): Promise<{ metadata: { resourceVersion: string }; items: T[] }> {
-    return this.call("GET", resourcePath(ref), {
+    return this.call("GET", this.resourcePath(ref), {
       query,
       verb: "list",
       ...(accept ? { accept } : {}),
@@ -291,7 +305,7 @@ export class KubeClient {
     if (!ref.name) throw new Error(`cannot apply ${obj.kind}: metadata.name is missing`);
     const query: Record<string, string> = { fieldManager, force: String(options.force ?? true) };
     if (options.dryRun) query.dryRun = "All";
-    return this.call("PATCH", resourcePath(ref, options.subresource), {
+    return this.call("PATCH", this.resourcePath(ref, options.subresource), {
       body: obj,
       contentType: PATCH_TYPES.apply,
       query,
@@ -304,7 +318,7 @@ export class KubeClient {
     body: unknown,
     options: { subresource?: string; fieldManager?: string } = {},
   ): Promise<T> {
-    return this.call("PATCH", resourcePath(ref, options.subresource), {
+    return this.call("PATCH", this.resourcePath(ref, options.subresource), {
       body,
       contentType: PATCH_TYPES[type],
       ...(options.fieldManager ? { query: { fieldManager: options.fieldManager } } : {}),
@@ -317,7 +331,7 @@ export class KubeClient {
       kind: obj.kind,
       ...(obj.metadata.namespace ? { namespace: obj.metadata.namespace } : {}),
     };
-    return this.call("POST", resourcePath(ref), { body: obj }) as Promise<T>;
+    return this.call("POST", this.resourcePath(ref), { body: obj }) as Promise<T>;
   }
 
   /** DELETE that treats 404 as success; returns whether something was deleted. */
@@ -328,7 +342,7 @@ export class KubeClient {
     try {
       await this.call(
         "DELETE",
-        resourcePath(ref),
+        this.resourcePath(ref),
         propagationPolicy ? { body: { kind: "DeleteOptions", apiVersion: "v1", propagationPolicy } } : {},
       );
       return true;

@@ -1,6 +1,7 @@
 /** REST paths for the kinds this project touches, without a discovery round trip. */
 
-const PLURALS: Record<string, string> = {
+/** The kinds every client knows; a client learns more with `registerPlural`. */
+export const BUILT_IN_PLURALS: Readonly<Record<string, string>> = Object.freeze({
   Namespace: "namespaces",
   ServiceAccount: "serviceaccounts",
   Secret: "secrets",
@@ -27,7 +28,7 @@ const PLURALS: Record<string, string> = {
   ClusterRequest: "clusterrequests",
   AccessRequest: "accessrequests",
   ProviderRuntimeConfig: "providerruntimeconfigs",
-};
+});
 
 export interface ObjectRef {
   apiVersion: string;
@@ -36,21 +37,38 @@ export interface ObjectRef {
   namespace?: string;
 }
 
-export function pluralOf(kind: string): string {
-  const plural = PLURALS[kind];
-  if (!plural) throw new Error(`cannot build a REST path for kind ${kind}: it is not one this client knows`);
-  return plural;
+/**
+ * Kind → resource (plural) for one client: the built-in kinds plus those registered on it, e.g. a
+ * provider's own CRD. Belongs to a client instance, never to the module.
+ */
+export class ResourcePaths {
+  private readonly plurals = new Map<string, string>(Object.entries(BUILT_IN_PLURALS));
+
+  register(kind: string, plural: string): void {
+    this.plurals.set(kind, plural);
+  }
+
+  pluralOf(kind: string): string {
+    const plural = this.plurals.get(kind);
+    if (!plural)
+      throw new Error(
+        `cannot build a REST path for kind ${kind}: it is not one this client knows (registerPlural teaches it)`,
+      );
+    return plural;
+  }
+
+  /** `/api/v1/namespaces/ns/pods/name` or `/apis/group/version/…`; collection path when name is absent. */
+  path(ref: ObjectRef, subresource?: string): string {
+    const base = ref.apiVersion.includes("/") ? `/apis/${ref.apiVersion}` : `/api/${ref.apiVersion}`;
+    const ns = ref.namespace ? `/namespaces/${encodeURIComponent(ref.namespace)}` : "";
+    const name = ref.name ? `/${encodeURIComponent(ref.name)}` : "";
+    return `${base}${ns}/${this.pluralOf(ref.kind)}${name}${subresource ? `/${subresource}` : ""}`;
+  }
 }
 
-/** Registers the plural of a kind not known in advance (e.g. a provider's own CRD). */
-export function registerPlural(kind: string, plural: string): void {
-  PLURALS[kind] = plural;
-}
+const BUILT_IN = new ResourcePaths();
 
-/** `/api/v1/namespaces/ns/pods/name` or `/apis/group/version/…`; collection path when name is absent. */
+/** The REST path of an object of a built-in kind (no client needed; see ResourcePaths for others). */
 export function resourcePath(ref: ObjectRef, subresource?: string): string {
-  const base = ref.apiVersion.includes("/") ? `/apis/${ref.apiVersion}` : `/api/${ref.apiVersion}`;
-  const ns = ref.namespace ? `/namespaces/${encodeURIComponent(ref.namespace)}` : "";
-  const name = ref.name ? `/${encodeURIComponent(ref.name)}` : "";
-  return `${base}${ns}/${pluralOf(ref.kind)}${name}${subresource ? `/${subresource}` : ""}`;
+  return BUILT_IN.path(ref, subresource);
 }

@@ -69,6 +69,58 @@ describe("WorkQueue", () => {
     assert.equal(calls, 1);
     await tick(60);
     assert.equal(calls, 2);
-    q.stop();
+    await q.stop();
+  });
+
+  it("stop resolves only after the passes in flight finished, and drops the waiting keys", async () => {
+    const finished: string[] = [];
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((r) => (release = r));
+    const q = new WorkQueue({
+      workers: 1,
+      process: async (key) => {
+        await gate;
+        finished.push(key);
+        return undefined;
+      },
+    });
+    q.add("a");
+    q.add("b"); // waiting behind a: dropped by stop
+    let stopped = false;
+    const stopping = q.stop().then(() => (stopped = true));
+    await tick(10);
+    assert.equal(stopped, false, "stop waits for the pass of a");
+    release();
+    await stopping;
+    assert.deepEqual(finished, ["a"]);
+  });
+
+  it("reports client-go's work queue metrics through its hooks", async () => {
+    const events: string[] = [];
+    const q = new WorkQueue({
+      workers: 1,
+      process: async (key) => {
+        if (key === "fail") throw new Error("boom");
+        await tick(1);
+        return undefined;
+      },
+      metrics: {
+        depth: (n) => events.push(`depth ${n}`),
+        added: () => events.push("added"),
+        started: (s) => events.push(s >= 0 ? "started" : "negative wait"),
+        finished: (s) => events.push(s > 0 ? "finished" : "no work time"),
+        retried: () => events.push("retried"),
+        active: (n) => events.push(`active ${n}`),
+      },
+    });
+    q.add("ok");
+    q.add("fail");
+    await q.idle();
+    await q.stop();
+    assert.equal(events.filter((e) => e === "added").length, 2);
+    assert.equal(events.filter((e) => e === "started").length, 2);
+    assert.equal(events.filter((e) => e === "finished").length, 2);
+    assert.equal(events.filter((e) => e === "retried").length, 1);
+    assert.deepEqual(events.slice(0, 2), ["added", "depth 1"]);
   });
 });

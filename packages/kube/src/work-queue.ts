@@ -6,6 +6,18 @@ export interface WorkQueueOptions {
   /** Returns a delay to look again (e.g. waiting on time), or nothing. Throwing = retry with backoff. */
   process: (key: string) => Promise<{ requeueAfterMs?: number } | undefined>;
   onError?: (key: string, err: unknown, retryInMs: number) => void;
+  /** Hooks for client-go's work queue metrics (depth, adds, queue and work duration, retries). */
+  metrics?: WorkQueueMetrics;
+}
+
+export interface WorkQueueMetrics {
+  depth(n: number): void;
+  added(): void;
+  /** A key was taken off the queue after waiting this long. */
+  started(waitedSeconds: number): void;
+  finished(workedSeconds: number): void;
+  retried(): void;
+  active(n: number): void;
 }
 
 /**
@@ -23,6 +35,7 @@ export class WorkQueue {
   private active = 0;
   private stopped = false;
   private idleWaiters: (() => void)[] = [];
+  private readonly addedAt = new Map<string, number>();
 
   private readonly options: WorkQueueOptions;
 
@@ -39,6 +52,9 @@ export class WorkQueue {
     if (this.queued.has(key)) return;
     this.queued.add(key);
     this.queue.push(key);
+    this.addedAt.set(key, performance.now());
+    this.options.metrics?.added();
+    this.options.metrics?.depth(this.queue.length);
     this.pump();
   }
 
@@ -72,12 +88,20 @@ export class WorkQueue {
     return new Promise((r) => this.idleWaiters.push(r));
   }
 
-  stop(): void {
+  /**
+   * Takes no more keys and drops the waiting ones; resolves once the passes in flight have
+   * finished, so that a new queue for the same keys (leadership regained) never runs a second
+   * pass for a key beside one still running here.
+   */
+  async stop(): Promise<void> {
     this.stopped = true;
     for (const t of this.timers.values()) clearTimeout(t.timer);
     this.timers.clear();
     this.queue.length = 0;
     this.queued.clear();
+    this.addedAt.clear();
+    this.options.metrics?.depth(0);
+    await this.idle();
   }
 
   private backoffFor(key: string): number {
@@ -94,11 +118,19 @@ export class WorkQueue {
       this.queued.delete(key);
       this.processing.add(key);
       this.active++;
+      const m = this.options.metrics;
+      if (m) {
+        m.depth(this.queue.length);
+        m.active(this.active);
+        m.started((performance.now() - (this.addedAt.get(key) ?? performance.now())) / 1000);
+      }
+      this.addedAt.delete(key);
       void this.runOne(key);
     }
   }
 
   private async runOne(key: string): Promise<void> {
+    const started = performance.now();
     try {
       const result = await this.options.process(key);
       this.failures.delete(key);
@@ -106,10 +138,13 @@ export class WorkQueue {
     } catch (err) {
       const delay = this.backoffFor(key);
       this.options.onError?.(key, err, delay);
+      this.options.metrics?.retried();
       this.addAfter(key, delay);
     } finally {
       this.processing.delete(key);
       this.active--;
+      this.options.metrics?.finished((performance.now() - started) / 1000);
+      this.options.metrics?.active(this.active);
       if (this.dirty.delete(key)) this.add(key);
       this.pump();
       if (this.queue.length === 0 && this.active === 0) {

@@ -1,5 +1,5 @@
 import { createServer, type Server } from "node:http";
-import type { Registry } from "./metrics.ts";
+import type { Registry } from "prom-client";
 
 /** Parses `:8080`, `127.0.0.1:8080` or `0` (disabled) as in controller-runtime's bind-address flags. */
 export function parseBindAddress(value: string, flag: string): { host: string; port: number } | undefined {
@@ -10,9 +10,15 @@ export function parseBindAddress(value: string, flag: string): { host: string; p
   return { host: m[1] || "0.0.0.0", port: Number(m[2]) };
 }
 
+interface Route {
+  status: number;
+  body: string;
+  type?: string;
+}
+
 export async function serveHttp(
   bind: { host: string; port: number },
-  routes: Record<string, () => { status: number; body: string; type?: string }>,
+  routes: Record<string, () => Route | Promise<Route>>,
 ): Promise<Server> {
   const server = createServer((req, res) => {
     const route = routes[(req.url ?? "/").split("?")[0]!];
@@ -20,8 +26,10 @@ export async function serveHttp(
       res.writeHead(404).end("not found\n");
       return;
     }
-    const r = route();
-    res.writeHead(r.status, { "content-type": r.type ?? "text/plain; charset=utf-8" }).end(r.body);
+    Promise.resolve(route()).then(
+      (r) => res.writeHead(r.status, { "content-type": r.type ?? "text/plain; charset=utf-8" }).end(r.body),
+      (err: unknown) => res.writeHead(500).end(`cannot serve ${req.url}: ${String(err)}\n`),
+    );
   });
   await new Promise<void>((resolve, reject) => {
     server.once("error", (err) =>
@@ -32,14 +40,8 @@ export async function serveHttp(
   return server;
 }
 
-export function metricsRoute(
-  registry: Registry,
-): Record<string, () => { status: number; body: string; type: string }> {
+export function metricsRoute(registry: Registry): Record<string, () => Promise<Route>> {
   return {
-    "/metrics": () => ({
-      status: 200,
-      body: registry.render(),
-      type: "text/plain; version=0.0.4; charset=utf-8",
-    }),
+    "/metrics": async () => ({ status: 200, body: await registry.metrics(), type: registry.contentType }),
   };
 }

@@ -19,7 +19,7 @@ import {
   testProvider,
   type OperatorHarness,
   completeJob as completeJobStatus,
-} from "./test-harness.ts";
+} from "@openmcp-ts/test-support";
 
 /**
  * Acceptance scenarios of the reference (§10) against a real kube-apiserver. There is no
@@ -153,7 +153,7 @@ describe("operator against a real apiserver", () => {
     await h.operator.controller.idle();
     await new Promise((r) => setTimeout(r, 500));
     await h.operator.controller.idle();
-    const before = h.writes();
+    const before = await h.writes();
     const readyBefore = condition(await getProvider("ClusterProvider", "cluster-provider-test-01"), "Ready");
     // Touch every watched object type by re-queuing the provider through an unrelated label change.
     await h.client.patch(providerRef("ClusterProvider", "cluster-provider-test-01"), "merge", {
@@ -161,7 +161,7 @@ describe("operator against a real apiserver", () => {
     });
     await new Promise((r) => setTimeout(r, 1500));
     await h.operator.controller.idle();
-    assert.equal(h.writes() - before, 0, "a no-op reconcile wrote to the API");
+    assert.equal((await h.writes()) - before, 0, "a no-op reconcile wrote to the API");
     const readyAfter = condition(await getProvider("ClusterProvider", "cluster-provider-test-01"), "Ready");
     assert.equal(
       readyAfter?.lastTransitionTime,
@@ -309,10 +309,10 @@ describe("operator against a real apiserver", () => {
   });
 
   it("ignores a reconcile for a provider that does not exist (scenario 30)", async () => {
-    const before = h.writes();
+    const before = await h.writes();
     const result = await h.operator.controller.reconcile("ClusterProvider", "does-not-exist");
     assert.equal(result, undefined);
-    assert.equal(h.writes(), before);
+    assert.equal(await h.writes(), before);
   });
 
   it("reports UninstallFailed and keeps the finalizer while a DELETE is refused, then finishes (scenario 33)", async () => {

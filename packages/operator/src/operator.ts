@@ -1,36 +1,19 @@
 import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
 import type { Server } from "node:http";
-import { FIELD_MANAGER_OPERATOR } from "@openmcp-ts/contract";
 import {
   ForeignLeaseWatcher,
   KubeClient,
   LeaderElector,
   WriteFencedError,
+  recordEvent,
   type ForeignLeaseState,
 } from "@openmcp-ts/kube";
 import { metricsRoute, parseBindAddress, serveHttp } from "./http-server.ts";
 import type { Logger } from "@openmcp-ts/kube";
 import { createOperatorMetrics, type OperatorMetrics } from "./metrics.ts";
-import { ProviderController, type ProviderControllerOptions } from "./provider-controller.ts";
-
-export interface OperatorOptions extends Omit<ProviderControllerOptions, "fieldManager" | "workers"> {
-  kubeconfig?: string;
-  workers?: number;
-  leaderElect?: boolean;
-  leaseName?: string;
-  leaseDurationSeconds?: number;
-  identity?: string;
-  metricsBindAddress?: string;
-  healthProbeBindAddress?: string;
-  /**
-   * A Lease of another operator (the reference's leader election) in `namespace`: while it is held,
-   * nothing is written to providers. Empty or absent: do not wait.
-   */
-  waitForLease?: string;
-  /** Seconds between two reads of that Lease (default 2). */
-  waitForLeasePollSeconds?: number;
-}
+import { resolveOperatorOptions, type OperatorOptionsInput } from "./operator-options.ts";
+import { ProviderController } from "./provider-controller.ts";
 
 export interface RunningOperator {
   controller: ProviderController;
@@ -42,12 +25,18 @@ export interface RunningOperator {
 }
 
 /** Starts the provider controllers with informers, optional leader election, and the probe/metrics servers. */
-export async function startOperator(options: OperatorOptions, log: Logger): Promise<RunningOperator> {
+export async function startOperator(input: OperatorOptionsInput, log: Logger): Promise<RunningOperator> {
+  const options = resolveOperatorOptions(input);
   const metrics = createOperatorMetrics();
+  let host = "";
   const client = KubeClient.create({
     ...(options.kubeconfig ? { kubeconfig: options.kubeconfig } : {}),
-    onRequest: (verb, _path, status) => metrics.apiRequests.inc({ verb, code: String(status) }),
+    onRequest: (verb, _path, status, method) => {
+      metrics.apiRequests.inc({ verb, code: String(status) });
+      metrics.restRequests.inc({ code: String(status), method: method ?? verb.toUpperCase(), host });
+    },
   });
+  host = new URL(client.server).host;
   let elector: LeaderElector | undefined;
   let foreign: ForeignLeaseWatcher | undefined;
   // With leader election every write of the controllers is fenced: a leader that was paused past
@@ -57,32 +46,28 @@ export async function startOperator(options: OperatorOptions, log: Logger): Prom
     options.leaderElect || options.waitForLease
       ? client.withWriteGuard((method, path) => {
           if (options.leaderElect && !elector?.isLeader()) {
-            metrics.writesFenced.inc({});
+            metrics.writesFenced.inc();
             throw new WriteFencedError(
               `not sending ${method} ${path}: this replica does not hold the leader lease`,
             );
           }
           if (foreign?.isHeld()) {
-            metrics.writesFenced.inc({});
+            metrics.writesFenced.inc();
             throw new WriteFencedError(`not sending ${method} ${path}: ${foreign.state().reason}`);
           }
         })
       : client;
-  const controller = new ProviderController(controllerClient, log, metrics, {
-    ...options,
-    fieldManager: FIELD_MANAGER_OPERATOR,
-    workers: options.workers ?? 4,
-  });
+  const controller = new ProviderController(controllerClient, log, metrics, options);
   let ready = false;
   let leading = !options.leaderElect;
   let foreignState: ForeignLeaseState | undefined;
   // Workers run while this replica leads and no other operator holds the Lease we wait for.
   const gate = (): void => {
-    if (leading && !foreignState?.held) controller.startWorkers();
-    else controller.stopWorkers();
+    const work = leading && !foreignState?.held ? controller.startWorkers() : controller.stopWorkers();
+    work.catch((err: unknown) => log.error("cannot switch the workers", { error: String(err) }));
   };
   const servers: Server[] = [];
-  const health = parseBindAddress(options.healthProbeBindAddress ?? "0", "--health-probe-bind-address");
+  const health = parseBindAddress(options.healthProbeBindAddress, "--health-probe-bind-address");
   if (health) {
     servers.push(
       await serveHttp(health, {
@@ -95,7 +80,7 @@ export async function startOperator(options: OperatorOptions, log: Logger): Prom
       }),
     );
   }
-  const metricsBind = parseBindAddress(options.metricsBindAddress ?? "0", "--metrics-bind-address");
+  const metricsBind = parseBindAddress(options.metricsBindAddress, "--metrics-bind-address");
   if (metricsBind) servers.push(await serveHttp(metricsBind, metricsRoute(metrics.registry)));
 
   await controller.startInformers();
@@ -128,19 +113,19 @@ export async function startOperator(options: OperatorOptions, log: Logger): Prom
       client,
       {
         namespace: options.namespace,
-        name: options.leaseName ?? "openmcp-operator-ts",
+        name: options.leaseName,
         identity: options.identity ?? `${hostname()}_${randomUUID()}`,
-        ...(options.leaseDurationSeconds ? { leaseDurationSeconds: options.leaseDurationSeconds } : {}),
+        leaseDurationSeconds: options.leaseDurationSeconds,
       },
       log,
       {
         onStartedLeading: () => {
-          metrics.isLeader.set({}, 1);
+          metrics.isLeader.set({ name: options.leaseName }, 1);
           leading = true;
           gate();
         },
         onStoppedLeading: () => {
-          metrics.isLeader.set({}, 0);
+          metrics.isLeader.set({ name: options.leaseName }, 0);
           leading = false;
           gate();
         },
@@ -148,7 +133,7 @@ export async function startOperator(options: OperatorOptions, log: Logger): Prom
     );
     elector.start();
   } else {
-    metrics.isLeader.set({}, 1);
+    metrics.isLeader.set({ name: options.leaseName }, 1);
     gate();
   }
 
@@ -159,7 +144,8 @@ export async function startOperator(options: OperatorOptions, log: Logger): Prom
     isLeader: () => elector?.isLeader() ?? true,
     stop: async () => {
       foreign?.stop();
-      controller.stopWorkers();
+      // The passes in flight end before the lease is released: a successor never runs beside them.
+      await controller.stopWorkers();
       await elector?.stop();
       await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
       await controller.stop();
@@ -175,31 +161,26 @@ function recordLeaseEvent(
   state: ForeignLeaseState,
   log: Logger,
 ): void {
-  const now = new Date().toISOString();
   const name = watcher.lease.slice(namespace.length + 1);
-  const event = {
-    apiVersion: "v1",
-    kind: "Event",
-    metadata: { generateName: `${name}.`, namespace },
-    involvedObject: {
-      apiVersion: "coordination.k8s.io/v1",
-      kind: "Lease",
+  const reason = state.held ? "WaitingForLease" : "LeaseReleased";
+  recordEvent(
+    client,
+    {
       namespace,
-      name,
-      ...(watcher.leaseUid ? { uid: watcher.leaseUid } : {}),
+      involvedObject: {
+        apiVersion: "coordination.k8s.io/v1",
+        kind: "Lease",
+        namespace,
+        name,
+        ...(watcher.leaseUid ? { uid: watcher.leaseUid } : {}),
+      },
+      type: state.held ? "Warning" : "Normal",
+      reason,
+      message: state.held
+        ? `openmcp-operator-ts is not writing to providers: ${state.reason}`
+        : `openmcp-operator-ts writes to providers again: ${state.reason}`,
+      component: "openmcp-operator-ts",
     },
-    reason: state.held ? "WaitingForLease" : "LeaseReleased",
-    message: state.held
-      ? `openmcp-operator-ts is not writing to providers: ${state.reason}`
-      : `openmcp-operator-ts writes to providers again: ${state.reason}`,
-    type: state.held ? "Warning" : "Normal",
-    source: { component: "openmcp-operator-ts" },
-    firstTimestamp: now,
-    lastTimestamp: now,
-    count: 1,
-    reportingComponent: "openmcp-operator-ts",
-  };
-  client
-    .call("POST", `/api/v1/namespaces/${namespace}/events`, { body: event, verb: "create" })
-    .catch((err: unknown) => log.error("cannot record event", { reason: event.reason, error: String(err) }));
+    (err) => log.error("cannot record event", { reason, error: String(err) }),
+  );
 }

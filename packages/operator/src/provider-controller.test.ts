@@ -12,7 +12,7 @@ import {
   startOperatorHarness,
   testProvider,
   type OperatorHarness,
-} from "./test-harness.ts";
+} from "@openmcp-ts/test-support";
 
 interface Binding {
   metadata: { uid: string };

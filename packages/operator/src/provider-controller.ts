@@ -2,14 +2,10 @@ import {
   ANNOTATION_OPERATION,
   API_VERSION,
   COMPONENT_CONTROLLER,
-  COMPONENT_INIT,
   CONDITION_INITIALIZED,
   CONDITION_READY,
-  FIELD_MANAGER_OPERATOR,
-  FINALIZER,
   LABEL_COMPONENT,
   LABEL_INSTANCE,
-  LABEL_MANAGED_BY,
   LABEL_NAME,
   MANAGED_BY_VALUE,
   PROVIDER_KINDS,
@@ -20,182 +16,45 @@ import {
   type Deployment,
   type Job,
   type KubeObject,
-  type Pod,
   type Provider,
   type ProviderKind,
   type ProviderStatus,
   type RenderProblem,
+  type Pod,
   type ReplicaSet,
   type Service,
 } from "@openmcp-ts/contract";
 import {
-  ANNOTATION_RUN_HASH,
   OWN_STATUS_FIELDS,
   buildStatusPatch,
   failureStepFor,
   liveMatches,
   planFailure,
   planReconcile,
-  type FailureStep,
-  type ObjectReference,
   type OwnStatusField,
-  type Plan,
 } from "@openmcp-ts/reconciler";
 import { RenderError, renderInitObjects, renderRunObjects, type RenderContext } from "@openmcp-ts/render";
 import {
   ApiError,
-  Informer,
   WorkQueue,
   hasFieldsToTakeOver,
   isWriteFenced,
+  recordEvent,
   takeOverManagedFields,
-  type CachedObject,
   type ManagedFieldsEntry,
   type KubeClient,
 } from "@openmcp-ts/kube";
 import type { Logger } from "@openmcp-ts/kube";
 import { ImageDigests } from "./image-digests.ts";
 import { RuntimeConfigs } from "./runtime-configs.ts";
-import type { OperatorMetrics } from "./metrics.ts";
-
-export interface ProviderControllerOptions {
-  environment: string;
-  namespace: string;
-  fieldManager: string;
-  /** Concurrent reconciles per kind. */
-  workers: number;
-  securityContext?: RenderContext["securityContext"];
-  /** ClusterRole bound to the providers' ServiceAccounts, per kind; cluster-admin where absent (parity). */
-  providerClusterRoles?: Partial<Record<ProviderKind, string>>;
-  maxInitAttempts?: number;
-  initJobBackoffLimit?: number;
-  initBackoffBaseMs?: number;
-  initBackoffMaxMs?: number;
-  /** Namespace for Events about cluster-scoped providers (kubectl describe looks in "default"). */
-  eventNamespace?: string;
-  /**
-   * Field managers whose Update-written fields on our objects become ours before we apply, as
-   * kubectl's csaupgrade does (default: the reference operator's, `openmcp-operator`): then a field
-   * dropped from the spec is dropped from the live object too. Empty: take over nothing.
-   */
-  takeOverFieldManagers?: readonly string[];
-  /**
-   * Resolve `spec.image` tags to digests through the registry and deploy `repository@sha256:…`
-   * (issue 20); absent: deploy the tag as given, as the reference does.
-   */
-  imageDigests?: { intervalMs: number; registryCa?: string | undefined } | undefined;
-  /** `--default-runtime-config`: the ProviderRuntimeConfig of providers without the annotation (issue 19). */
-  defaultRuntimeConfig?: string | undefined;
-  /** Roll a failing new release back to the last good one (issue 20; default on). */
-  rollback?: boolean;
-  /** How long a new release's run pods may take to become ready before it is rolled back (default 10 min). */
-  rolloutDeadlineMs?: number;
-  /** How long into a rollout a crash loop or image-pull failure is tolerated (default 1 min). */
-  rolloutFailureGraceMs?: number;
-}
+import { ObjectStepError, executePlan, type PlanPorts } from "./plan-executor.ts";
+import { ProviderInformers, type Obj } from "./provider-informers.ts";
+import { workQueueMetrics, type OperatorMetrics } from "./metrics.ts";
+import type { OperatorOptions } from "./operator-options.ts";
 
 const ANNOTATION_APPLIED_HASH = "openmcp.cloud/applied-hash";
-const MANAGED_SELECTOR = `${LABEL_MANAGED_BY}=${MANAGED_BY_VALUE}`;
-
-type Obj = CachedObject & KubeObject;
-
-/** The kinds the operator creates in its namespace for each provider (and watches, with its Pods). */
-export const GENERATED_NAMESPACED_KINDS = [
-  { apiVersion: "v1", kind: "ServiceAccount" },
-  { apiVersion: "v1", kind: "Service" },
-  { apiVersion: "rbac.authorization.k8s.io/v1", kind: "Role" },
-  { apiVersion: "rbac.authorization.k8s.io/v1", kind: "RoleBinding" },
-  { apiVersion: "batch/v1", kind: "Job" },
-  { apiVersion: "apps/v1", kind: "Deployment" },
-] as const;
-
-/**
- * Watched, not created: Pods explain failures; ReplicaSets (the Deployment controller's, which
- * carry our labels) hold the last good release's pod template to roll back to.
- */
-const OWNED_NAMESPACED = [
-  ...GENERATED_NAMESPACED_KINDS,
-  { apiVersion: "v1", kind: "Pod" },
-  { apiVersion: "apps/v1", kind: "ReplicaSet" },
-] as const;
-
-/**
- * The part of a Pod the operator reads (to say why a Job or Deployment is not done: phase,
- * conditions, container states and termination messages); the rest is not worth holding for
- * thousands of pods.
- */
-function podEssentials(obj: Obj): Obj {
-  const pod = obj as Obj & Pod;
-  const m = pod.metadata;
-  return {
-    apiVersion: pod.apiVersion,
-    kind: pod.kind,
-    metadata: {
-      name: m.name,
-      namespace: m.namespace,
-      uid: m.uid,
-      resourceVersion: m.resourceVersion,
-      // Which failure is the newest (describeLastFailure, failedInitPods) goes by it.
-      creationTimestamp: m.creationTimestamp,
-      labels: m.labels,
-      ownerReferences: m.ownerReferences,
-      ...(m.deletionTimestamp ? { deletionTimestamp: m.deletionTimestamp } : {}),
-    },
-    ...(pod.status ? { status: pod.status } : {}),
-  } as Obj;
-}
-
-/** The part of a ReplicaSet the rollback reads: identity, run-hash annotation, template, replicas. */
-function replicaSetEssentials(obj: Obj): Obj {
-  const rs = obj as Obj & ReplicaSet;
-  const m = rs.metadata;
-  const runHash = m.annotations?.[ANNOTATION_RUN_HASH];
-  return {
-    apiVersion: rs.apiVersion,
-    kind: rs.kind,
-    metadata: {
-      name: m.name,
-      namespace: m.namespace,
-      uid: m.uid,
-      resourceVersion: m.resourceVersion,
-      labels: m.labels,
-      ...(runHash === undefined ? {} : { annotations: { [ANNOTATION_RUN_HASH]: runHash } }),
-      ...(m.deletionTimestamp ? { deletionTimestamp: m.deletionTimestamp } : {}),
-    },
-    spec: { replicas: rs.spec.replicas, template: rs.spec.template },
-    ...(rs.status ? { status: rs.status } : {}),
-  } as Obj;
-}
-
-const TRANSFORMS: Record<string, (obj: Obj) => Obj> = {
-  Pod: podEssentials,
-  ReplicaSet: replicaSetEssentials,
-};
-
 /** When a pass refused by the write fence is looked at again (about a lease renewal period). */
 const FENCED_RETRY_MS = 1000;
-
-/** One step of a pass that failed, with what it was doing, for the status condition and the retry. */
-class StepError extends Error {
-  readonly step: FailureStep;
-  readonly code: number | undefined;
-  readonly action: "apply" | "delete";
-  readonly object: ObjectReference;
-  constructor(
-    message: string,
-    step: FailureStep,
-    code: number | undefined,
-    action: "apply" | "delete",
-    object: ObjectReference,
-    options?: ErrorOptions,
-  ) {
-    super(message, options);
-    this.step = step;
-    this.code = code;
-    this.action = action;
-    this.object = object;
-  }
-}
 
 /**
  * The imperative shell around the reconciler core: informers feed level-based work queues, each
@@ -203,115 +62,67 @@ class StepError extends Error {
  * server-side apply, skipping writes whose result is already live.
  */
 export class ProviderController {
-  private readonly providers = new Map<ProviderKind, Informer<Obj & Provider>>();
-  private readonly owned = new Map<string, Informer<Obj>>();
+  private readonly informers: ProviderInformers;
   private readonly queues = new Map<ProviderKind, WorkQueue>();
-  private webhookSecrets: Informer<Obj> | undefined;
-  private readonly written = new Map<string, Obj & Provider>();
+  /** Our last write of each provider, and the informer's resourceVersion when we made it. */
+  private readonly written = new Map<string, { obj: Obj & Provider; cachedVersion: string | undefined }>();
   /** Per kind, our status fields its CRD prunes, learned from the responses to our status writes. */
   private readonly prunedStatus = new Map<ProviderKind, Set<OwnStatusField>>();
   private active = false;
+  /** The stop of the previous workers, which new workers wait for (no two passes for one key). */
+  private stopping: Promise<void> = Promise.resolve();
   private readonly digests: ImageDigests | undefined;
   private readonly runtimeConfigs: RuntimeConfigs;
+  /** The image label of each provider's gauges, to remove exactly that series. */
+  private readonly gaugeImages = new Map<string, string>();
 
   private readonly client: KubeClient;
   private readonly log: Logger;
   private readonly metrics: OperatorMetrics;
-  private readonly options: ProviderControllerOptions;
+  private readonly options: OperatorOptions;
 
-  constructor(client: KubeClient, log: Logger, metrics: OperatorMetrics, options: ProviderControllerOptions) {
+  constructor(client: KubeClient, log: Logger, metrics: OperatorMetrics, options: OperatorOptions) {
     this.client = client;
     this.log = log;
     this.metrics = metrics;
     this.options = options;
-    this.digests = options.imageDigests
-      ? new ImageDigests(client, log, { namespace: options.namespace, ...options.imageDigests })
-      : undefined;
+    const enqueue = (kind: ProviderKind, name: string): void => this.queues.get(kind)?.add(name);
     this.runtimeConfigs = new RuntimeConfigs(client, log, {
       defaultName: options.defaultRuntimeConfig,
       listProviders: () =>
-        [...this.providers].flatMap(([kind, informer]) =>
-          informer.list().map((provider) => ({ kind, provider })),
+        PROVIDER_KINDS.flatMap((kind) =>
+          this.informers.providersOf(kind).map((provider) => ({ kind, provider })),
         ),
-      enqueueProvider: (kind, name) => this.enqueue(kind, name),
+      enqueueProvider: enqueue,
     });
-    metrics.registry.onCollect(() => {
-      for (const [kind, q] of this.queues) metrics.queueDepth.set({ kind }, q.depth());
-    });
+    this.informers = new ProviderInformers(client, options.namespace, log, enqueue, (kind, provider, name) =>
+      this.runtimeConfigs.providerChanged(kind, provider, name),
+    );
+    this.digests = options.imageDigests
+      ? new ImageDigests(client, log, { namespace: options.namespace, ...options.imageDigests })
+      : undefined;
+    for (const kind of PROVIDER_KINDS)
+      metrics.maxConcurrentReconciles.set({ controller: controllerName(kind) }, options.workers);
   }
 
   /** Starts the informers (caches fill even on a follower, so fail-over is fast). */
   async startInformers(): Promise<void> {
-    const onError = (what: string) => (err: Error) =>
-      this.log.error("watch failed, retrying", { resource: what, error: err.message });
-    for (const kind of PROVIDER_KINDS) {
-      const informer = new Informer<Obj & Provider>(
-        this.client,
-        { apiVersion: API_VERSION, kind },
-        {
-          onEvent: (type, obj) => {
-            this.runtimeConfigs.providerChanged(
-              kind,
-              type === "deleted" ? undefined : obj,
-              obj.metadata.name!,
-            );
-            this.enqueue(kind, obj.metadata.name!);
-          },
-          onError: onError(kind),
-        },
-      );
-      this.providers.set(kind, informer);
-    }
-    for (const ref of OWNED_NAMESPACED) {
-      this.owned.set(
-        ref.kind,
-        new Informer<Obj>(
-          this.client,
-          { ...ref, namespace: this.options.namespace },
-          {
-            labelSelector: MANAGED_SELECTOR,
-            onEvent: (_t, obj) => this.enqueueOwner(obj),
-            onError: onError(ref.kind),
-            ...(TRANSFORMS[ref.kind] ? { transform: TRANSFORMS[ref.kind] } : {}),
-          },
-        ),
-      );
-    }
-    this.owned.set(
-      "ClusterRoleBinding",
-      new Informer<Obj>(
-        this.client,
-        { apiVersion: "rbac.authorization.k8s.io/v1", kind: "ClusterRoleBinding" },
-        {
-          labelSelector: MANAGED_SELECTOR,
-          onEvent: (_t, obj) => this.enqueueOwner(obj),
-          onError: onError("ClusterRoleBinding"),
-        },
-      ),
-    );
-    // Webhook TLS secrets are created by providers, not by us: watch their metadata only.
-    this.webhookSecrets = new Informer<Obj>(
-      this.client,
-      { apiVersion: "v1", kind: "Secret", namespace: this.options.namespace },
-      {
-        metadataOnly: true,
-        onEvent: (_t, obj) => this.enqueueWebhookOwner(obj.metadata.name ?? ""),
-        onError: onError("Secret"),
-      },
-    );
-    await Promise.all([
-      ...[...this.providers.values(), ...this.owned.values(), this.webhookSecrets].map((i) => i.start()),
-      this.runtimeConfigs.start(),
-    ]);
+    await Promise.all([this.informers.start(), this.runtimeConfigs.start()]);
   }
 
-  /** Begins reconciling (as leader); every known provider is queued once. */
-  startWorkers(): void {
+  /**
+   * Begins reconciling (as leader) once the workers of an earlier term have finished their passes;
+   * every known provider is queued once.
+   */
+  async startWorkers(): Promise<void> {
     if (this.active) return;
     this.active = true;
+    await this.stopping;
+    if (!this.active || this.queues.size > 0) return;
     for (const kind of PROVIDER_KINDS) {
       const queue = new WorkQueue({
         workers: this.options.workers,
+        metrics: workQueueMetrics(this.metrics, controllerName(kind)),
         process: (name) => this.reconcile(kind, name),
         onError: (name, err, retryInMs) =>
           this.log.error("reconcile failed", {
@@ -322,29 +133,31 @@ export class ProviderController {
           }),
       });
       this.queues.set(kind, queue);
-      for (const p of this.providers.get(kind)!.list()) queue.add(p.metadata.name!);
+      for (const p of this.informers.providersOf(kind)) queue.add(p.metadata.name!);
     }
     this.runtimeConfigs.startWorkers();
   }
 
-  /** Stops reconciling (leadership lost or shutdown); informers keep running until stop(). */
-  stopWorkers(): void {
+  /**
+   * Stops reconciling (leadership lost or shutdown) and resolves when the passes in flight have
+   * finished (their writes are fenced meanwhile); informers keep running until stop().
+   */
+  stopWorkers(): Promise<void> {
     this.active = false;
-    this.runtimeConfigs.stopWorkers();
-    for (const q of this.queues.values()) q.stop();
+    const queues = [...this.queues.values()];
     this.queues.clear();
+    const previous = this.stopping;
+    this.stopping = Promise.all([
+      previous,
+      ...queues.map((q) => q.stop()),
+      this.runtimeConfigs.stopWorkers(),
+    ]).then(() => undefined);
+    return this.stopping;
   }
 
   async stop(): Promise<void> {
-    this.stopWorkers();
-    await Promise.all(
-      [
-        ...this.providers.values(),
-        ...this.owned.values(),
-        ...(this.webhookSecrets ? [this.webhookSecrets] : []),
-      ].map((i) => i.stop()),
-    );
-    await this.runtimeConfigs.stop();
+    await this.stopWorkers();
+    await Promise.all([this.informers.stop(), this.runtimeConfigs.stop()]);
   }
 
   /** Resolves when no reconcile is queued or running (for tests and benchmarks). */
@@ -359,15 +172,19 @@ export class ProviderController {
    */
   private freshest(kind: ProviderKind, name: string): (Obj & Provider) | undefined {
     const key = `${kind}/${name}`;
-    const cached = this.providers.get(kind)!.get(name);
+    const cached = this.informers.provider(kind, name);
     const mine = this.written.get(key);
+    // resourceVersions are opaque: never ordered, only compared for equality. While the informer
+    // still holds what it held when we wrote, our write is the newer; once it moved on, it has
+    // caught up with our write (or something after it).
     if (
       cached &&
       mine &&
-      mine.metadata.uid === cached.metadata.uid &&
-      isNewer(mine.metadata.resourceVersion, cached.metadata.resourceVersion)
+      mine.obj.metadata.uid === cached.metadata.uid &&
+      cached.metadata.resourceVersion === mine.cachedVersion &&
+      cached.metadata.resourceVersion !== mine.obj.metadata.resourceVersion
     ) {
-      return mine;
+      return mine.obj;
     }
     this.written.delete(key);
     return cached;
@@ -375,63 +192,36 @@ export class ProviderController {
 
   private remember(obj: unknown): void {
     const p = obj as (Obj & Provider) | undefined;
-    if (p?.kind && p.metadata.name) this.written.set(`${p.kind}/${p.metadata.name}`, p);
-  }
-
-  private enqueue(kind: ProviderKind, name: string): void {
-    this.queues.get(kind)?.add(name);
-  }
-
-  private enqueueOwner(obj: Obj): void {
-    const kind = obj.metadata.labels?.[LABEL_NAME] as ProviderKind | undefined;
-    const name = obj.metadata.labels?.[LABEL_INSTANCE];
-    if (kind && name && (PROVIDER_KINDS as readonly string[]).includes(kind)) this.enqueue(kind, name);
-  }
-
-  private enqueueWebhookOwner(secretName: string): void {
-    if (!secretName.endsWith("-webhook-tls")) return;
-    for (const [kind, informer] of this.providers) {
-      for (const p of informer.list()) {
-        if (providerObjectNames(kind, p.metadata.name!).webhookSecret === secretName)
-          this.enqueue(kind, p.metadata.name!);
-      }
-    }
-  }
-
-  private cached<T>(kind: string, name: string, namespaced = true): T | undefined {
-    return this.owned.get(kind)?.get(name, namespaced ? this.options.namespace : undefined) as T | undefined;
-  }
-
-  private cachedWith<T>(kind: "Pod" | "ReplicaSet", labels: Record<string, string>): T[] {
-    return (this.owned.get(kind)?.list() ?? []).filter((p) =>
-      Object.entries(labels).every(([k, v]) => p.metadata.labels?.[k] === v),
-    ) as unknown as T[];
+    if (!p?.kind || !p.metadata.name) return;
+    const cached = this.informers.provider(p.kind, p.metadata.name);
+    this.written.set(`${p.kind}/${p.metadata.name}`, {
+      obj: p,
+      cachedVersion: cached?.metadata.resourceVersion,
+    });
   }
 
   /** One pass for one provider: read, plan, act. Throws to retry with backoff. */
   async reconcile(kind: ProviderKind, name: string): Promise<{ requeueAfterMs?: number } | undefined> {
     const started = performance.now();
     const log = this.log.with({ kind, name });
+    const controller = controllerName(kind);
     try {
       const result = await this.reconcileOnce(kind, name, log);
-      this.metrics.reconcileTotal.inc({
-        kind,
-        result: result?.requeueAfterMs === undefined ? "success" : "requeue",
-      });
+      this.metrics.reconcileTotal.inc({ controller, result: resultLabel(result) });
       return result;
     } catch (err) {
       // Not the provider's failure: this replica lost the lease. Look again soon, without growing
       // the key's backoff (a replica that leads again must not find its keys minutes away).
       if (isWriteFenced(err)) {
-        this.metrics.reconcileTotal.inc({ kind, result: "fenced" });
+        this.metrics.reconcileTotal.inc({ controller, result: "requeue_after" });
         log.debug("reconcile fenced: not the leader", { error: (err as Error).message });
         return { requeueAfterMs: FENCED_RETRY_MS };
       }
-      this.metrics.reconcileTotal.inc({ kind, result: "error" });
-      this.metrics.reconcileErrors.inc({ kind });
+      this.metrics.reconcileTotal.inc({ controller, result: "error" });
+      this.metrics.reconcileErrors.inc({ controller });
       throw err;
     } finally {
-      this.metrics.reconcileDuration.observe({ kind }, (performance.now() - started) / 1000);
+      this.metrics.reconcileTime.observe({ controller }, (performance.now() - started) / 1000);
     }
   }
 
@@ -443,8 +233,7 @@ export class ProviderController {
     const provider = this.freshest(kind, name);
     if (!provider) {
       this.digests?.forget(`${kind}/${name}`);
-      this.metrics.providerReady.deleteMatching({ kind, name });
-      this.metrics.providerInitialized.deleteMatching({ kind, name });
+      this.forgetProviderGauges(kind, name);
       return undefined;
     }
     const names = providerObjectNames(kind, name);
@@ -471,15 +260,12 @@ export class ProviderController {
         runtimeConfigs: runtime.layers,
         environment: this.options.environment,
         namespace: this.options.namespace,
-        webhookSecretPresent:
-          this.webhookSecrets?.get(names.webhookSecret, this.options.namespace) !== undefined,
-        ...(this.options.securityContext ? { securityContext: this.options.securityContext } : {}),
+        webhookSecretPresent: this.informers.webhookSecretPresent(names.webhookSecret),
+        securityContext: this.options.securityContext,
         ...(this.options.providerClusterRoles?.[kind]
           ? { providerClusterRole: this.options.providerClusterRoles[kind] }
           : {}),
-        ...(this.options.initJobBackoffLimit !== undefined
-          ? { initJobBackoffLimit: this.options.initJobBackoffLimit }
-          : {}),
+        initJobBackoffLimit: this.options.initJobBackoffLimit,
       };
       try {
         desired = { init: renderInitObjects(rendered, ctx), run: renderRunObjects(rendered, ctx) };
@@ -499,42 +285,38 @@ export class ProviderController {
       ...(problems.length > 0 ? { problems } : renderProblem ? { problems: renderProblem } : {}),
       ...(resolution ? { imageResolution: resolution } : {}),
       observed: {
-        initJob: this.cached<Job>("Job", names.init),
-        initPods: this.cachedWith<Pod>("Pod", { "batch.kubernetes.io/job-name": names.init }),
-        deployment: this.cached<Deployment>("Deployment", names.run),
-        runPods: this.cachedWith<Pod>("Pod", runLabels),
-        replicaSets: this.cachedWith<ReplicaSet>("ReplicaSet", runLabels),
-        metricsService: this.cached<Service>("Service", names.metricsService),
+        initJob: this.informers.cached<Job>("Job", names.init),
+        initPods: this.informers.cachedWith<Pod>("Pod", { "batch.kubernetes.io/job-name": names.init }),
+        deployment: this.informers.cached<Deployment>("Deployment", names.run),
+        runPods: this.informers.cachedWith<Pod>("Pod", runLabels),
+        replicaSets: this.informers.cachedWith<ReplicaSet>("ReplicaSet", runLabels),
+        metricsService: this.informers.cached<Service>("Service", names.metricsService),
       },
       now: new Date(),
       options: {
         namespace: this.options.namespace,
-        ...(this.options.maxInitAttempts ? { maxInitAttempts: this.options.maxInitAttempts } : {}),
-        ...(this.options.initBackoffBaseMs ? { initBackoffBaseMs: this.options.initBackoffBaseMs } : {}),
-        ...(this.options.initBackoffMaxMs ? { initBackoffMaxMs: this.options.initBackoffMaxMs } : {}),
+        maxInitAttempts: this.options.maxInitAttempts,
+        ...(this.options.initBackoffBaseMs !== undefined
+          ? { initBackoffBaseMs: this.options.initBackoffBaseMs }
+          : {}),
+        ...(this.options.initBackoffMaxMs !== undefined
+          ? { initBackoffMaxMs: this.options.initBackoffMaxMs }
+          : {}),
         prunedStatusFields: [...(this.prunedStatus.get(kind) ?? [])],
-        ...(this.options.rollback === undefined ? {} : { rollback: this.options.rollback }),
-        ...(this.options.rolloutDeadlineMs === undefined
-          ? {}
-          : { rolloutDeadlineMs: this.options.rolloutDeadlineMs }),
-        ...(this.options.rolloutFailureGraceMs === undefined
-          ? {}
-          : { rolloutFailureGraceMs: this.options.rolloutFailureGraceMs }),
+        rollback: this.options.rollback,
+        rolloutDeadlineMs: this.options.rolloutDeadlineMs,
+        rolloutFailureGraceMs: this.options.rolloutFailureGraceMs,
       },
     });
     try {
-      await this.execute(kind, provider, plan, log);
+      await executePlan(provider, plan, this.planPorts(kind, provider, log));
     } catch (err) {
-      if (!(err instanceof StepError) || isWriteFenced(err)) throw err;
+      if (!(err instanceof ObjectStepError) || isWriteFenced(err)) throw err;
+      const code = codeOf(err.cause);
       const outcome = planFailure(
         provider,
         err.step,
-        {
-          message: err.message,
-          action: err.action,
-          object: err.object,
-          ...(err.code ? { code: err.code } : {}),
-        },
+        { message: err.message, action: err.action, object: err.object, ...(code ? { code } : {}) },
         new Date(),
         plan.status,
       );
@@ -553,66 +335,32 @@ export class ProviderController {
     return requeue.length === 0 ? undefined : { requeueAfterMs: Math.min(...requeue) };
   }
 
-  private async execute(
-    kind: ProviderKind,
-    provider: Obj & Provider,
-    plan: Plan,
-    log: Logger,
-  ): Promise<void> {
+  /** The plan executor's writes, with this controller's client, caches and log. */
+  private planPorts(kind: ProviderKind, provider: Obj & Provider, log: Logger): PlanPorts {
     const ref = { apiVersion: API_VERSION, kind, name: provider.metadata.name! };
-    const deleting = provider.metadata.deletionTimestamp !== undefined;
-    if (plan.finalizer === "add") {
-      await this.patchFinalizers(ref, provider, [...(provider.metadata.finalizers ?? []), FINALIZER]);
-    }
-    if (plan.removeOperationAnnotation) {
-      this.remember(
-        await this.client.patch(ref, "merge", {
-          metadata: { annotations: { [ANNOTATION_OPERATION]: null } },
-        }),
-      );
-    }
-    for (const a of plan.annotate ?? []) {
-      const { annotations, ...object } = a;
-      try {
+    const patchProvider = async (patch: object): Promise<void> =>
+      this.remember(await this.client.patch(ref, "merge", patch));
+    return {
+      setFinalizers: (finalizers) => this.patchFinalizers(ref, provider, finalizers),
+      removeOperationAnnotation: () =>
+        patchProvider({ metadata: { annotations: { [ANNOTATION_OPERATION]: null } } }),
+      annotate: async (object, annotations) => {
         await this.client.patch(object, "merge", { metadata: { annotations } });
-        log.info("adopted", { object: `${a.kind}/${a.name}`, annotations });
-      } catch (err) {
-        throw new StepError((err as Error).message, "init", codeOf(err), "apply", object, { cause: err });
-      }
-    }
-    for (const obj of plan.apply) {
-      await this.deleteIfRoleRefChanged(obj, log);
-      await this.applyIfChanged(obj, log);
-    }
-    for (const d of plan.delete) {
-      const object = {
-        apiVersion: d.apiVersion,
-        kind: d.kind,
-        name: d.name,
-        ...(d.namespace ? { namespace: d.namespace } : {}),
-      };
-      try {
-        if (await this.client.delete(object, d.propagationPolicy))
+        log.info("adopted", { object: `${object.kind}/${object.name}`, annotations });
+      },
+      apply: async (obj) => {
+        await this.deleteIfRoleRefChanged(provider, obj, log);
+        await this.applyIfChanged(obj, log);
+      },
+      delete: async (d) => {
+        const { propagationPolicy, ...object } = d;
+        if (await this.client.delete(object, propagationPolicy))
           log.info("deleted", { object: `${d.kind}/${d.name}` });
-      } catch (err) {
-        const step = deleting ? "uninstall" : failureStepFor(provider, { name: d.name });
-        throw new StepError((err as Error).message, step, codeOf(err), "delete", object, { cause: err });
-      }
-    }
-    if (plan.finalizer === "remove") {
-      await this.patchFinalizers(
-        ref,
-        provider,
-        (provider.metadata.finalizers ?? []).filter((f) => f !== FINALIZER),
-      );
-    }
-    if (plan.providerAnnotations) {
-      this.remember(
-        await this.client.patch(ref, "merge", { metadata: { annotations: plan.providerAnnotations } }),
-      );
-    }
-    if (plan.status) await this.writeStatus(kind, provider, plan.status);
-    for (const e of plan.events) this.emitEvent(kind, provider, e);
+      },
+      setProviderAnnotations: (annotations) => patchProvider({ metadata: { annotations } }),
+      writeStatus: (status) => this.writeStatus(kind, provider, status),
+      recordEvent: (e) => this.emitEvent(kind, provider, e),
+    };
   }
 
   private async patchFinalizers(
@@ -643,12 +391,12 @@ export class ProviderController {
         annotations: { ...obj.metadata.annotations, [ANNOTATION_APPLIED_HASH]: hash },
       },
     };
-    const live = this.cached<KubeObject & { metadata: { managedFields?: ManagedFieldsEntry[] } }>(
+    const live = this.informers.cached<KubeObject & { metadata: { managedFields?: ManagedFieldsEntry[] } }>(
       obj.kind,
       obj.metadata.name!,
       obj.metadata.namespace !== undefined,
     );
-    const takeOver = this.options.takeOverFieldManagers ?? [FIELD_MANAGER_OPERATOR];
+    const takeOver = this.options.takeOverFieldManagers;
     const foreignFields = hasFieldsToTakeOver(live?.metadata.managedFields, takeOver);
     if (
       !foreignFields &&
@@ -659,39 +407,34 @@ export class ProviderController {
       this.metrics.writesSkipped.inc({ object: obj.kind });
       return;
     }
-    const step = obj.metadata.labels?.[LABEL_COMPONENT] === COMPONENT_INIT ? "init" : "run";
     const ref = {
       apiVersion: obj.apiVersion,
       kind: obj.kind,
       name: obj.metadata.name!,
       ...(obj.metadata.namespace ? { namespace: obj.metadata.namespace } : {}),
     };
-    try {
-      if (
-        foreignFields &&
-        (await takeOverManagedFields(this.client, ref, this.options.fieldManager, takeOver))
-      ) {
-        log.info("took over fields written by another operator", {
-          object: `${obj.kind}/${ref.name}`,
-          from: takeOver,
-        });
-      }
-      await this.client.apply(stamped, this.options.fieldManager, { force: true });
-      log.debug("applied", { object: `${obj.kind}/${obj.metadata.name}` });
-    } catch (err) {
-      throw new StepError((err as Error).message, step, codeOf(err), "apply", ref, { cause: err });
+    if (
+      foreignFields &&
+      (await takeOverManagedFields(this.client, ref, this.options.fieldManager, takeOver))
+    ) {
+      log.info("took over fields written by another operator", {
+        object: `${obj.kind}/${ref.name}`,
+        from: takeOver,
+      });
     }
+    await this.client.apply(stamped, this.options.fieldManager, { force: true });
+    log.debug("applied", { object: `${obj.kind}/${obj.metadata.name}` });
   }
 
   /**
    * A binding's roleRef cannot change (the API server refuses it), so one whose role changed, e.g.
    * after a new --provider-cluster-role, is deleted first and the apply that follows creates it anew.
    */
-  private async deleteIfRoleRefChanged(obj: KubeObject, log: Logger): Promise<void> {
+  private async deleteIfRoleRefChanged(provider: Provider, obj: KubeObject, log: Logger): Promise<void> {
     if (obj.kind !== "ClusterRoleBinding" && obj.kind !== "RoleBinding") return;
     type RoleRef = { apiGroup?: string; kind?: string; name?: string };
     const want = (obj as KubeObject & { roleRef?: RoleRef }).roleRef;
-    const live = this.cached<KubeObject & { roleRef?: RoleRef }>(
+    const live = this.informers.cached<KubeObject & { roleRef?: RoleRef }>(
       obj.kind,
       obj.metadata.name!,
       obj.metadata.namespace !== undefined,
@@ -704,7 +447,6 @@ export class ProviderController {
       name: obj.metadata.name!,
       ...(obj.metadata.namespace ? { namespace: obj.metadata.namespace } : {}),
     };
-    const step = obj.metadata.labels?.[LABEL_COMPONENT] === COMPONENT_INIT ? "init" : "run";
     try {
       await this.client.delete(ref);
       log.info("deleted to change its roleRef", {
@@ -713,7 +455,7 @@ export class ProviderController {
         to: want,
       });
     } catch (err) {
-      throw new StepError((err as Error).message, step, codeOf(err), "delete", ref, { cause: err });
+      throw new ObjectStepError(failureStepFor(provider, ref), "delete", ref, err);
     }
   }
 
@@ -764,33 +506,24 @@ export class ProviderController {
     provider: Provider,
     e: { type: "Normal" | "Warning"; reason: string; message: string },
   ): void {
-    const now = new Date().toISOString();
-    const namespace = this.options.eventNamespace ?? "default";
-    const event = {
-      apiVersion: "v1",
-      kind: "Event",
-      metadata: { generateName: `${provider.metadata.name}.`, namespace },
-      involvedObject: {
-        apiVersion: API_VERSION,
-        kind,
-        name: provider.metadata.name,
-        uid: provider.metadata.uid,
-        resourceVersion: provider.metadata.resourceVersion,
+    recordEvent(
+      this.client,
+      {
+        namespace: this.options.eventNamespace ?? "default",
+        involvedObject: {
+          apiVersion: API_VERSION,
+          kind,
+          name: provider.metadata.name!,
+          ...(provider.metadata.uid ? { uid: provider.metadata.uid } : {}),
+          ...(provider.metadata.resourceVersion
+            ? { resourceVersion: provider.metadata.resourceVersion }
+            : {}),
+        },
+        ...e,
+        component: MANAGED_BY_VALUE,
       },
-      reason: e.reason,
-      message: e.message,
-      type: e.type,
-      source: { component: MANAGED_BY_VALUE },
-      firstTimestamp: now,
-      lastTimestamp: now,
-      count: 1,
-      reportingComponent: MANAGED_BY_VALUE,
-    };
-    this.client
-      .call("POST", `/api/v1/namespaces/${namespace}/events`, { body: event, verb: "create" })
-      .catch((err: unknown) => {
-        this.log.debug("cannot record event", { reason: e.reason, error: String(err) });
-      });
+      (err) => this.log.debug("cannot record event", { reason: e.reason, error: String(err) }),
+    );
   }
 
   private recordProviderGauges(
@@ -801,19 +534,33 @@ export class ProviderController {
   ): void {
     const is = (type: string): number =>
       status?.conditions?.find((c) => c.type === type)?.status === "True" ? 1 : 0;
-    this.metrics.providerReady.deleteMatching({ kind, name });
-    this.metrics.providerInitialized.deleteMatching({ kind, name });
+    this.forgetProviderGauges(kind, name);
     if (provider.metadata.deletionTimestamp) return;
     const labels = { kind, name, image: provider.spec?.image ?? "" };
+    this.gaugeImages.set(`${kind}/${name}`, labels.image);
     this.metrics.providerReady.set(labels, is(CONDITION_READY));
     this.metrics.providerInitialized.set(labels, is(CONDITION_INITIALIZED));
   }
+
+  /** The image label is part of the series: the old image's series goes when the image changes. */
+  private forgetProviderGauges(kind: ProviderKind, name: string): void {
+    const image = this.gaugeImages.get(`${kind}/${name}`);
+    if (image === undefined) return;
+    this.gaugeImages.delete(`${kind}/${name}`);
+    this.metrics.providerReady.remove({ kind, name, image });
+    this.metrics.providerInitialized.remove({ kind, name, image });
+  }
 }
 
-/** resourceVersions are opaque; etcd's are increasing integers, and only those are compared. */
-function isNewer(a: string | undefined, b: string | undefined): boolean {
-  if (!a || !b || !/^\d+$/.test(a) || !/^\d+$/.test(b)) return false;
-  return BigInt(a) > BigInt(b);
+/** controller-runtime names a controller after its kind, lower case. */
+function controllerName(kind: ProviderKind): string {
+  return kind.toLowerCase();
+}
+
+/** controller-runtime's `result` label: success, error, requeue (now) or requeue_after (later). */
+function resultLabel(result: { requeueAfterMs?: number } | undefined): string {
+  if (result?.requeueAfterMs === undefined) return "success";
+  return result.requeueAfterMs > 0 ? "requeue_after" : "requeue";
 }
 
 function codeOf(err: unknown): number | undefined {

@@ -15,7 +15,7 @@ import {
   startOperatorHarness,
   testProvider,
   type OperatorHarness,
-} from "./test-harness.ts";
+} from "@openmcp-ts/test-support";
 
 /**
  * `--default-runtime-config` against a real kube-apiserver (no scheduler: the init Job's template

@@ -87,7 +87,7 @@ export class RuntimeConfigs {
   }
 
   async stop(): Promise<void> {
-    this.stopWorkers();
+    await this.stopWorkers();
     await this.informer.stop();
   }
 
@@ -103,9 +103,11 @@ export class RuntimeConfigs {
     for (const c of this.informer.list()) this.queue.add(c.metadata.name!);
   }
 
-  stopWorkers(): void {
-    this.queue?.stop();
+  /** Resolves when the bookkeeping pass in flight has finished (ADR 0011). */
+  stopWorkers(): Promise<void> {
+    const queue = this.queue;
     this.queue = undefined;
+    return queue ? queue.stop() : Promise.resolve();
   }
 
   async idle(): Promise<void> {

@@ -21,7 +21,7 @@ import { createAndWaitForCluster } from "./create-and-wait-for-cluster.ts";
 import { defineProvider, type InitContext, type RunContext } from "./define-provider.ts";
 import { installCrds } from "./install-crds.ts";
 import { registerResources } from "./register-resources.ts";
-import { captureOutput } from "./capture-output.ts";
+import { captureOutput } from "@openmcp-ts/test-support/capture-output";
 
 // One apiserver for every integration test of the package: start-up dominates their run time.
 let cp: ControlPlane;

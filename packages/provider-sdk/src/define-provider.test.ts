@@ -1,7 +1,7 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { defineProvider, extractKubeconfigFlag } from "./define-provider.ts";
-import { captureOutput } from "./capture-output.ts";
+import { captureOutput } from "@openmcp-ts/test-support/capture-output";
 
 const capture = captureOutput;
 

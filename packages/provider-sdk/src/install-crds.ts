@@ -4,7 +4,7 @@ import {
   LABEL_CLUSTER,
   type CustomResourceDefinition,
 } from "@openmcp-ts/contract";
-import { registerPlural, type KubeClient } from "@openmcp-ts/kube";
+import type { KubeClient } from "@openmcp-ts/kube";
 
 /** The clusters a provider installs CRDs into, keyed by the value of the `openmcp.cloud/cluster` label. */
 export interface CrdClusters {
@@ -72,7 +72,7 @@ export async function installCrds(
     try {
       const client = clientFor(clients, crd);
       await client.apply(crd, FIELD_MANAGER_PROVIDER_SDK, { force: true });
-      registerPlural(crd.spec.names.kind, crd.spec.names.plural);
+      client.registerPlural(crd.spec.names.kind, crd.spec.names.plural);
       applied.push({ client, name: crd.metadata.name });
     } catch (err) {
       failures.push(`${crd.metadata.name}: ${(err as Error).message}`);

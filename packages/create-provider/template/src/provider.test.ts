@@ -6,7 +6,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
 import { join } from "node:path";
 import { API_VERSION as OPENMCP_API_VERSION, providerCrd, type ServiceProvider } from "@openmcp-ts/contract";
-import { KubeClient, registerPlural } from "@openmcp-ts/kube";
+import { KubeClient } from "@openmcp-ts/kube";
 import { installCrds } from "@openmcp-ts/provider-sdk";
 import { eventually, startControlPlane, type ControlPlane } from "@openmcp-ts/testenv";
 import { API_VERSION, EXAMPLE_GVK } from "./example-crd.ts";
@@ -67,7 +67,7 @@ describe(`${PROVIDER_NAME} against a real kube-apiserver`, () => {
   it("run reconciles an Example into a ConfigMap and exits 0 on SIGTERM", async () => {
     const run = startProvider(["run"], cp.kubeconfigPath);
     const exited = once(run.child, "exit");
-    registerPlural("Example", "examples"); // this test process's client, for the kind init installed
+    platform.registerPlural("Example", "examples"); // this test process's client, for the kind init installed
     try {
       await platform.apply(
         {

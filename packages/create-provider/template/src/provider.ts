@@ -1,4 +1,4 @@
-import { Informer, isNotFound, registerPlural, type KubeClient } from "@openmcp-ts/kube";
+import { Informer, isNotFound, type KubeClient } from "@openmcp-ts/kube";
 import {
   createAndWaitForCluster,
   defineProvider,
@@ -106,7 +106,7 @@ export function provider(options: ProviderOptions = {}): Provider {
     async run({ platform, namespace, signal, log }) {
       const onboarding = await onboardingClient(platform, namespace, "onboarding", signal, options);
       // init ran in another process: teach this one's client the REST path of the kind.
-      registerPlural("Example", "examples");
+      onboarding.registerPlural("Example", "examples");
       // Events only enqueue; one pass at a time reads the latest cached state.
       const pending = new Set<string>();
       let chain = Promise.resolve();
