@@ -157,8 +157,6 @@ class LocalController {
 
   constructor(platform: KubeClient, targets: Targets, provider: string, log: Logger) {
     this.platform = platform;
-    platform.registerPlural("Cluster", "clusters");
-    platform.registerPlural("ClusterProfile", "clusterprofiles");
     this.targets = targets;
     this.provider = provider;
     this.log = log;

@@ -27,6 +27,9 @@ export const BUILT_IN_PLURALS: Readonly<Record<string, string>> = Object.freeze(
   PlatformService: "platformservices",
   ClusterRequest: "clusterrequests",
   AccessRequest: "accessrequests",
+  // What a ClusterProvider serves (clusters.openmcp.cloud): its init applies a ClusterProfile.
+  Cluster: "clusters",
+  ClusterProfile: "clusterprofiles",
   ProviderRuntimeConfig: "providerruntimeconfigs",
 });
 
