@@ -1,10 +1,40 @@
-export * from "./kube-client.ts";
-export * from "./informer.ts";
-export * from "./work-queue.ts";
-export * from "./resource-path.ts";
-export * from "./leader-election.ts";
-export * from "./logger.ts";
-export * from "./upgrade-managed-fields.ts";
-export * from "./foreign-lease-watcher.ts";
-export * from "./resolve-image-digest.ts";
-export * from "./events.ts";
+// The face of @openmcp-ts/kube: what the operator, the Action, the provider SDK, providers and the
+// tests use, and what the README documents. Options types, the registry helpers and the field-set
+// internals stay inside.
+
+// REST client and API errors
+export {
+  ApiError,
+  isNotFound,
+  isWriteFenced,
+  KubeClient,
+  WriteFencedError,
+  type ApplyObject,
+} from "./kube-client.ts";
+export { resourcePath, type ObjectRef } from "./resource-path.ts";
+
+// List/watch cache and work queue
+export { Informer, type CachedObject } from "./informer.ts";
+export { WorkQueue, type WorkQueueMetrics } from "./work-queue.ts";
+
+// Leader election and watching another holder's Lease
+export { LeaderElector } from "./leader-election.ts";
+export { ForeignLeaseWatcher, type ForeignLeaseState } from "./foreign-lease-watcher.ts";
+
+// Logging and Events
+export { createLogger, parseLogLevel, type Logger, type LogLevel } from "./logger.ts";
+export { recordEvent } from "./events.ts";
+
+// Managed fields (csaupgrade-style take-over)
+export {
+  hasFieldsToTakeOver,
+  takeOverManagedFields,
+  type ManagedFieldsEntry,
+} from "./upgrade-managed-fields.ts";
+
+// Image digests from the registry
+export {
+  credentialsFromDockerConfig,
+  resolveImageDigest,
+  type RegistryCredentials,
+} from "./resolve-image-digest.ts";
