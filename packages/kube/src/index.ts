@@ -1,6 +1,6 @@
 // The face of @openmcp-ts/kube: what the operator, the Action, the provider SDK, providers and the
-// tests use, and what the README documents. Options types, the registry helpers and the field-set
-// internals stay inside.
+// tests use, what the README documents, and the option types of its classes. The registry helpers
+// and the field-set internals stay inside.
 
 // REST client and API errors
 export {
@@ -8,14 +8,15 @@ export {
   isNotFound,
   isWriteFenced,
   KubeClient,
+  type KubeClientOptions,
   WriteFencedError,
   type ApplyObject,
 } from "./kube-client.ts";
 export { resourcePath, type ObjectRef } from "./resource-path.ts";
 
 // List/watch cache and work queue
-export { Informer, type CachedObject } from "./informer.ts";
-export { WorkQueue, type WorkQueueMetrics } from "./work-queue.ts";
+export { Informer, type CachedObject, type InformerEvent, type InformerOptions } from "./informer.ts";
+export { WorkQueue, type WorkQueueMetrics, type WorkQueueOptions } from "./work-queue.ts";
 
 // Leader election and watching another holder's Lease
 export { LeaderElector } from "./leader-election.ts";
