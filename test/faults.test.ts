@@ -253,8 +253,8 @@ describe("faults on the full control plane", () => {
         maxProviders: 25,
         checkpointEveryMs: 15_000,
         seed: 42,
-        // A hang detector, not a speed goal (speed is bench/'s): alone this converges in well under
-        // a minute, but CI runs it next to the image builds on 2 CPUs, where 120 s was once too short.
+        // A hang detector, not a speed goal (speed is bench/'s): alone the whole test takes ~100 s,
+        // but CI runs it next to the image builds on 2 CPUs, where 120 s per checkpoint was once too short.
         convergeTimeoutMs: 300_000,
       }).catch(withOperatorLogs);
       assert.equal(report.checkpoints.length, 2);
