@@ -12,7 +12,7 @@ import {
 } from "@openmcp-ts/contract";
 import { ApiError, KubeClient } from "@openmcp-ts/kube";
 import { createLogger, installCrds } from "@openmcp-ts/operator";
-import { ensureBinaries, startControlPlane, type ControlPlane } from "@openmcp-ts/testenv";
+import { ensureBinaries, eventually, startControlPlane, type ControlPlane } from "@openmcp-ts/testenv";
 import { renderPodSchemasFile, type OpenApiDocument } from "../scripts/pod-schemas.ts";
 
 const run = promisify(execFile);
@@ -219,10 +219,14 @@ describe("ProviderRuntimeConfig CRD on a real apiserver", () => {
 
   it("shows every field with a description in kubectl explain", async () => {
     const { kubectl } = await ensureBinaries(["kubectl"]);
-    const { stdout } = await run(
-      kubectl,
-      ["--kubeconfig", cp.kubeconfigPath, "explain", "providerruntimeconfig.spec", "--recursive"],
-      { maxBuffer: 16 << 20 },
+    // The API server publishes a new CRD's OpenAPI a moment after it is Established: until then
+    // kubectl explain cannot find the resource.
+    const { stdout } = await eventually("kubectl explain finds the ProviderRuntimeConfig CRD", () =>
+      run(
+        kubectl,
+        ["--kubeconfig", cp.kubeconfigPath, "explain", "providerruntimeconfig.spec", "--recursive"],
+        { maxBuffer: 16 << 20 },
+      ).catch(() => undefined),
     );
     const spec = runtimeConfigSchema().properties!.spec!;
     const paths = propertyPaths(spec);
