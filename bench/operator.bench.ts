@@ -15,7 +15,8 @@
 //                     applies the rendered objects itself; more than ours writes the comparison
 //                     report, default --out bench/results/comparison.md)
 //        [--reference-timeout-seconds S]  (the reference's own --timeout-seconds)
-//        [--operator-node-options "--max-semi-space-size=2 …"]  (Node/V8 flags for our operator only)
+//        [--operator-node-options "--max-semi-space-size=2 …"]  (Node/V8 flags for our operator only;
+//         with --bundle the image's own, from the Dockerfile's ENTRYPOINT, unless given; "" for none)
 //        [--heap-snapshot]  (ours: a V8 heap snapshot at the end of idle, into the log directory)
 //        [--spec-change-timeout-seconds S]  (after idle: new image for all N, time to converge; 0 = skip)
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
@@ -100,6 +101,16 @@ const OUT = resolve(
   COMPARING && flags.out === "bench/results/operator.md" ? "bench/results/comparison.md" : flags.out,
 );
 const REFERENCE_TIMEOUT_MS = Number(flags["reference-timeout-seconds"] ?? flags["timeout-seconds"]) * 1000;
+/**
+ * Node/V8 flags for our operator. The bundle runs as the image runs it: with the flags of the
+ * Dockerfile's ENTRYPOINT, the one place they are set, unless --operator-node-options says otherwise.
+ */
+const OPERATOR_NODE_OPTIONS: readonly string[] =
+  flags["operator-node-options"] !== undefined
+    ? flags["operator-node-options"].split(/\s+/).filter(Boolean)
+    : flags.bundle
+      ? imageNodeFlags(readFileSync(join(ROOT, "Dockerfile"), "utf8"))
+      : [];
 const SPEC_CHANGE_TIMEOUT_MS = Number(flags["spec-change-timeout-seconds"]) * 1000;
 if (SIZES.some((n) => !Number.isInteger(n) || n < 1) || !Number.isInteger(REPEATS) || REPEATS < 1)
   throw new Error(`invalid --sizes "${flags.sizes}" or --repeats "${flags.repeats}": want whole numbers ≥ 1`);
@@ -121,7 +132,9 @@ const COMMAND = [
   ...(flags["spec-change-timeout-seconds"] !== "300"
     ? [`--spec-change-timeout-seconds ${flags["spec-change-timeout-seconds"]}`]
     : []),
-  ...(flags["operator-node-options"] ? [`--operator-node-options="${flags["operator-node-options"]}"`] : []),
+  ...(flags["operator-node-options"] !== undefined
+    ? [`--operator-node-options="${flags["operator-node-options"]}"`]
+    : []),
   ...(flags.out !== "bench/results/operator.md" ? [`--out ${flags.out}`] : []),
 ].join(" ");
 
@@ -607,7 +620,7 @@ async function spawnOperator(kubeconfig: string, logPath: string): Promise<Opera
       ...(flags["heap-snapshot"]
         ? ["--heapsnapshot-signal=SIGUSR2", `--diagnostic-dir=${dirname(logPath)}`]
         : []),
-      ...(flags["operator-node-options"]?.split(/\s+/).filter(Boolean) ?? []),
+      ...OPERATOR_NODE_OPTIONS,
     ],
     entry: operatorEntry,
     args: [
@@ -1199,6 +1212,17 @@ async function startAuditedControlPlane(logDir: string, auditLog: string): Promi
   });
 }
 
+/** The flags between `node` and the script in the Dockerfile's exec-form ENTRYPOINT. */
+function imageNodeFlags(dockerfile: string): string[] {
+  const line = dockerfile.split("\n").find((l) => l.startsWith("ENTRYPOINT "));
+  const argv = line ? (JSON.parse(line.slice("ENTRYPOINT ".length)) as unknown) : undefined;
+  if (!Array.isArray(argv) || argv[0] !== "node")
+    throw new Error(
+      `cannot read the operator's Node flags: the Dockerfile has no exec-form ENTRYPOINT ["node", …]`,
+    );
+  return (argv as string[]).slice(1).filter((a) => a.startsWith("--"));
+}
+
 function runHeader(n: number, repeat: number, mode: Mode): Partial<RunResult> {
   return {
     n,
@@ -1209,7 +1233,10 @@ function runHeader(n: number, repeat: number, mode: Mode): Partial<RunResult> {
     node: process.version,
     machine: `${availableParallelism()} CPUs (\`nproc\`), ${cpus()[0]?.model.trim() ?? "unknown"}, ${Math.round(totalmem() / 2 ** 30)} GiB`,
     workers: flags.workers ?? "4 (default)",
-    entry: mode === "reference" ? `reference ${REFERENCE_VERSION}` : flags.bundle ? "bundle" : "tsx",
+    entry:
+      mode === "reference"
+        ? `reference ${REFERENCE_VERSION}`
+        : `${flags.bundle ? "bundle" : "tsx"}${OPERATOR_NODE_OPTIONS.length > 0 ? ` (node ${OPERATOR_NODE_OPTIONS.join(" ")})` : ""}`,
     revision: sourceRevision(),
     versions: `Kubernetes ${KUBERNETES_VERSION}, etcd ${ETCD_VERSION}, kwok ${KWOK_VERSION}`,
     idleSeconds: IDLE_SECONDS,
