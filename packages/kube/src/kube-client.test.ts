@@ -138,6 +138,29 @@ describe("KubeClient and Informer against a real apiserver", () => {
       await proxy.close();
     }
   });
+
+  it("sends a read again on a new connection when its kept-alive one was closed as it was reused", async () => {
+    const proxy = await startTcpProxy({ port: Number(new URL(cp.server).port) });
+    try {
+      const viaProxy = KubeClient.create({ kubeconfig: kubeconfigThrough(cp.kubeconfigYaml, proxy) });
+      const namespaces = { apiVersion: "v1", kind: "Namespace" } as const;
+      await viaProxy.list(namespaces);
+      proxy.closeOnNextReuse();
+      const list = await viaProxy.list(namespaces);
+      assert.ok(list.items.length > 0);
+      assert.equal(proxy.accepted, 2, "the read was sent once more, on a second connection");
+
+      // A write is not sent twice: it may have reached the server before the connection closed.
+      proxy.closeOnNextReuse();
+      await assert.rejects(
+        viaProxy.apply(cm("reuse", { k: "v" }), "test-manager"),
+        /cannot PATCH .*configmaps\/reuse: socket hang up/,
+      );
+      assert.equal(proxy.accepted, 2);
+    } finally {
+      await proxy.close();
+    }
+  });
 });
 
 describe("Informer when its resourceVersion is compacted away (410 Gone)", () => {

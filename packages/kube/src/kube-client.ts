@@ -1,5 +1,5 @@
 import { Agent, request, type AgentOptions, type RequestOptions } from "node:https";
-import { request as httpRequest } from "node:http";
+import { request as httpRequest, type IncomingMessage } from "node:http";
 import { setTimeout as sleep } from "node:timers/promises";
 import { KubeConfig } from "@kubernetes/client-node";
 import { ResourcePaths, type ObjectRef } from "./resource-path.ts";
@@ -88,6 +88,9 @@ export interface Response {
  * same TLS options; proxy agents are used as they are.
  */
 const keepAliveAgents = new WeakMap<object, Agent>();
+
+/** Methods that are safe to send twice. */
+const READ_METHODS: ReadonlySet<string> = new Set(["GET", "HEAD"]);
 
 function keepAlive(agent: RequestOptions["agent"]): RequestOptions["agent"] {
   if (
@@ -192,7 +195,7 @@ export class KubeClient {
     method: string,
     path: string,
     options: Omit<CallOptions, "body"> & { body?: string } = {},
-  ): Promise<{ status: number; stream: import("node:http").IncomingMessage }> {
+  ): Promise<{ status: number; stream: IncomingMessage }> {
     if (method !== "GET") this.writeGuard?.(method, path);
     const query = options.query ?? {};
     const qs = new URLSearchParams(query).toString();
@@ -207,19 +210,25 @@ export class KubeClient {
       headers["content-length"] = String(Buffer.byteLength(options.body));
     }
     const send = url.protocol === "http:" ? httpRequest : request;
-    return new Promise((resolve, reject) => {
-      const req = send(url, { ...opts, ...(options.signal ? { signal: options.signal } : {}) }, (res) => {
-        this.onRequest?.(options.verb ?? method.toLowerCase(), path, res.statusCode ?? 0, method);
-        resolve({ status: res.statusCode ?? 0, stream: res });
+    const exchange = (retried: boolean): Promise<{ status: number; stream: IncomingMessage }> =>
+      new Promise((resolve, reject) => {
+        const req = send(url, { ...opts, ...(options.signal ? { signal: options.signal } : {}) }, (res) => {
+          this.onRequest?.(options.verb ?? method.toLowerCase(), path, res.statusCode ?? 0, method);
+          resolve({ status: res.statusCode ?? 0, stream: res });
+        });
+        const timeout = options.timeoutMs ?? this.timeoutMs;
+        if (timeout > 0)
+          req.setTimeout(timeout, () => req.destroy(new Error(`no answer within ${timeout} ms`)));
+        req.on("error", (err: NodeJS.ErrnoException) => {
+          // A kept-alive connection the server closed just as it was reused: once more on a new
+          // one, for reads only, as Go's transport does (a write may have reached the server).
+          if (!retried && req.reusedSocket && err.code === "ECONNRESET" && READ_METHODS.has(method))
+            resolve(exchange(true));
+          else reject(new Error(`cannot ${method} ${url.pathname}: ${err.message}`, { cause: err }));
+        });
+        req.end(options.body);
       });
-      const timeout = options.timeoutMs ?? this.timeoutMs;
-      if (timeout > 0)
-        req.setTimeout(timeout, () => req.destroy(new Error(`no answer within ${timeout} ms`)));
-      req.on("error", (err) =>
-        reject(new Error(`cannot ${method} ${url.pathname}: ${err.message}`, { cause: err })),
-      );
-      req.end(options.body);
-    });
+    return exchange(false);
   }
 
   async call(method: string, path: string, options: CallOptions = {}): Promise<unknown> {

@@ -25,6 +25,12 @@ export interface TcpProxy {
   setDelay(ms: number): void;
   /** While true, new connections are closed at once (connection refused-like). */
   setRefusing(refusing: boolean): void;
+  /**
+   * The next bytes a client sends on one of the connections open now are dropped and that
+   * connection closed, unanswered: the race of a server closing an idle keep-alive connection just
+   * as the client reuses it. Connections opened later are left alone.
+   */
+  closeOnNextReuse(): void;
   close(): Promise<void>;
 }
 
@@ -35,9 +41,17 @@ export async function startTcpProxy(target: { host?: string; port: number }): Pr
   let delayMs = 0;
   let refusing = false;
   let accepted = 0;
+  /** Client sockets whose next bytes close them (closeOnNextReuse). */
+  const armed = new Set<Socket>();
 
   const forward = (from: Socket, to: Socket): void => {
     from.on("data", (chunk: Buffer) => {
+      if (armed.has(from)) {
+        armed.clear();
+        from.destroy();
+        to.destroy();
+        return;
+      }
       if (delayMs === 0) {
         to.write(chunk);
         return;
@@ -69,6 +83,7 @@ export async function startTcpProxy(target: { host?: string; port: number }): Pr
     forward(upstream, client);
     const teardown = (): void => {
       pairs.delete(pair);
+      armed.delete(client);
       client.destroy();
       upstream.destroy();
     };
@@ -117,6 +132,9 @@ export async function startTcpProxy(target: { host?: string; port: number }): Pr
     },
     setRefusing(value) {
       refusing = value;
+    },
+    closeOnNextReuse() {
+      for (const [client] of pairs) armed.add(client);
     },
     async close() {
       proxy.cutAll();
