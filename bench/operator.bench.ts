@@ -1,7 +1,7 @@
 // Operator end to end: N providers on a fresh full local control plane (etcd, kube-apiserver,
 // kube-controller-manager, kube-scheduler, kwok), the operator as a child process so its CPU, memory
 // and API requests are its own.
-// Run: pnpm exec node --import tsx bench/operator.bench.ts [--sizes 1,50,200] [--repeats 3]
+// Run: pnpm exec node --import tsx bench/operator.bench.ts [--sizes 1,50,200] [--repeats 3] [--first-repeat K]
 //        [--idle-seconds 60] [--timeout-seconds 900] [--workers N] [--out bench/results/operator.md]
 //        [--merge]   (keep the runs of other sizes already recorded in --out)
 //        [--metrics-services M]  (only the first M providers keep metrics on, so a metrics Service;
@@ -69,6 +69,7 @@ const { values: flags } = parseArgs({
   options: {
     sizes: { type: "string", default: "1,50,200" },
     repeats: { type: "string", default: "3" },
+    "first-repeat": { type: "string", default: "1" },
     "idle-seconds": { type: "string", default: "60" },
     "timeout-seconds": { type: "string", default: "900" },
     workers: { type: "string" },
@@ -87,6 +88,8 @@ const { values: flags } = parseArgs({
 });
 const SIZES = flags.sizes.split(",").map((s) => Number(s.trim()));
 const REPEATS = Number(flags.repeats);
+/** The number of the first repeat: with --merge, a lost run is run again without redoing the rest. */
+const FIRST_REPEAT = Number(flags["first-repeat"]);
 const IDLE_SECONDS = Number(flags["idle-seconds"]);
 const TIMEOUT_MS = Number(flags["timeout-seconds"]) * 1000;
 type Mode = "ours" | "reference" | "floor";
@@ -112,13 +115,17 @@ const OPERATOR_NODE_OPTIONS: readonly string[] =
       ? imageNodeFlags(readFileSync(join(ROOT, "Dockerfile"), "utf8"))
       : [];
 const SPEC_CHANGE_TIMEOUT_MS = Number(flags["spec-change-timeout-seconds"]) * 1000;
-if (SIZES.some((n) => !Number.isInteger(n) || n < 1) || !Number.isInteger(REPEATS) || REPEATS < 1)
+if (
+  SIZES.some((n) => !Number.isInteger(n) || n < 1) ||
+  ![REPEATS, FIRST_REPEAT].every((r) => Number.isInteger(r) && r >= 1)
+)
   throw new Error(`invalid --sizes "${flags.sizes}" or --repeats "${flags.repeats}": want whole numbers ≥ 1`);
 if (!(IDLE_SECONDS >= 0)) throw new Error(`invalid --idle-seconds "${flags["idle-seconds"]}"`);
 const COMMAND = [
   "pnpm exec node --import tsx bench/operator.bench.ts",
   `--sizes ${SIZES.join(",")}`,
   `--repeats ${REPEATS}`,
+  ...(FIRST_REPEAT !== 1 ? [`--first-repeat ${FIRST_REPEAT}`] : []),
   `--idle-seconds ${IDLE_SECONDS}`,
   ...(flags.workers ? [`--workers ${flags.workers}`] : []),
   ...(flags["timeout-seconds"] !== "900" ? [`--timeout-seconds ${flags["timeout-seconds"]}`] : []),
@@ -2158,13 +2165,17 @@ for (const signal of ["SIGINT", "SIGTERM"] as const) {
 
 const sameRun = (a: RunResult, b: RunResult): boolean =>
   a.n === b.n && a.repeat === b.repeat && (a.operator ?? "ours") === (b.operator ?? "ours");
-const kept = flags.merge
-  ? readRecorded().filter((r) => !(SIZES.includes(r.n) && MODES.includes(r.operator ?? "ours")))
-  : [];
+// --merge keeps the recorded runs of other sizes and operators; of these, a series from repeat 1
+// replaces them all, a later --first-repeat only the repeats it runs.
+const rerun = (r: RunResult): boolean =>
+  SIZES.includes(r.n) &&
+  MODES.includes(r.operator ?? "ours") &&
+  (FIRST_REPEAT === 1 || (r.repeat >= FIRST_REPEAT && r.repeat < FIRST_REPEAT + REPEATS));
+const kept = flags.merge ? readRecorded().filter((r) => !rerun(r)) : [];
 console.log(`operator logs and audit logs go to ${logDir}`);
 const results: RunResult[] = [];
 sizes: for (const n of SIZES) {
-  for (let r = 1; r <= REPEATS; r++) {
+  for (let r = FIRST_REPEAT; r < FIRST_REPEAT + REPEATS; r++) {
     for (const mode of MODES) {
       const result = await runOnce(n, r, logDir, mode);
       if (stopping) break sizes;
