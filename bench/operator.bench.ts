@@ -69,7 +69,7 @@ const { values: flags } = parseArgs({
   options: {
     sizes: { type: "string", default: "1,50,200" },
     repeats: { type: "string", default: "3" },
-    "first-repeat": { type: "string", default: "1" },
+    "first-repeat": { type: "string" },
     "idle-seconds": { type: "string", default: "60" },
     "timeout-seconds": { type: "string", default: "900" },
     workers: { type: "string" },
@@ -89,7 +89,7 @@ const { values: flags } = parseArgs({
 const SIZES = flags.sizes.split(",").map((s) => Number(s.trim()));
 const REPEATS = Number(flags.repeats);
 /** The number of the first repeat: with --merge, a lost run is run again without redoing the rest. */
-const FIRST_REPEAT = Number(flags["first-repeat"]);
+const FIRST_REPEAT = Number(flags["first-repeat"] ?? 1);
 const IDLE_SECONDS = Number(flags["idle-seconds"]);
 const TIMEOUT_MS = Number(flags["timeout-seconds"]) * 1000;
 type Mode = "ours" | "reference" | "floor";
@@ -125,7 +125,7 @@ const COMMAND = [
   "pnpm exec node --import tsx bench/operator.bench.ts",
   `--sizes ${SIZES.join(",")}`,
   `--repeats ${REPEATS}`,
-  ...(FIRST_REPEAT !== 1 ? [`--first-repeat ${FIRST_REPEAT}`] : []),
+  ...(flags["first-repeat"] !== undefined ? [`--first-repeat ${FIRST_REPEAT}`] : []),
   `--idle-seconds ${IDLE_SECONDS}`,
   ...(flags.workers ? [`--workers ${flags.workers}`] : []),
   ...(flags["timeout-seconds"] !== "900" ? [`--timeout-seconds ${flags["timeout-seconds"]}`] : []),
@@ -2165,12 +2165,13 @@ for (const signal of ["SIGINT", "SIGTERM"] as const) {
 
 const sameRun = (a: RunResult, b: RunResult): boolean =>
   a.n === b.n && a.repeat === b.repeat && (a.operator ?? "ours") === (b.operator ?? "ours");
-// --merge keeps the recorded runs of other sizes and operators; of these, a series from repeat 1
-// replaces them all, a later --first-repeat only the repeats it runs.
+// --merge keeps the recorded runs of other sizes and operators; of these, a series replaces them
+// all, one with --first-repeat only the repeats it runs.
 const rerun = (r: RunResult): boolean =>
   SIZES.includes(r.n) &&
   MODES.includes(r.operator ?? "ours") &&
-  (FIRST_REPEAT === 1 || (r.repeat >= FIRST_REPEAT && r.repeat < FIRST_REPEAT + REPEATS));
+  (flags["first-repeat"] === undefined ||
+    (r.repeat >= FIRST_REPEAT && r.repeat < FIRST_REPEAT + REPEATS));
 const kept = flags.merge ? readRecorded().filter((r) => !rerun(r)) : [];
 console.log(`operator logs and audit logs go to ${logDir}`);
 const results: RunResult[] = [];
