@@ -2170,8 +2170,7 @@ const sameRun = (a: RunResult, b: RunResult): boolean =>
 const rerun = (r: RunResult): boolean =>
   SIZES.includes(r.n) &&
   MODES.includes(r.operator ?? "ours") &&
-  (flags["first-repeat"] === undefined ||
-    (r.repeat >= FIRST_REPEAT && r.repeat < FIRST_REPEAT + REPEATS));
+  (flags["first-repeat"] === undefined || (r.repeat >= FIRST_REPEAT && r.repeat < FIRST_REPEAT + REPEATS));
 const kept = flags.merge ? readRecorded().filter((r) => !rerun(r)) : [];
 console.log(`operator logs and audit logs go to ${logDir}`);
 const results: RunResult[] = [];
