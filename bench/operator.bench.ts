@@ -878,6 +878,8 @@ interface RunResult {
   workers: string;
   /** How the operator ran: "tsx" (sources) or "bundle" (scripts/bundle-operator.ts output). */
   entry: string;
+  /** Node/V8 flags our operator ran with (the image's for the bundle, unless overridden). */
+  nodeOptions?: string[];
   /** Commit of the code under test, "+dirty" when the operator's sources differ from it. */
   revision: string;
   ok: boolean;
@@ -1219,6 +1221,14 @@ async function startAuditedControlPlane(logDir: string, auditLog: string): Promi
   });
 }
 
+/** How our operator ran in a run, for the report's header. */
+function oursCommandLine(r: RunResult): string {
+  const node = ["node", ...(r.nodeOptions ?? [])].join(" ");
+  return r.entry === "bundle"
+    ? `\`${node} openmcp-operator.mjs run\` (the bundle the image ships, from scripts/bundle-operator.ts)`
+    : `\`${node} --import tsx packages/operator/src/main.ts run\``;
+}
+
 /** The flags between `node` and the script in the Dockerfile's exec-form ENTRYPOINT. */
 function imageNodeFlags(dockerfile: string): string[] {
   const line = dockerfile.split("\n").find((l) => l.startsWith("ENTRYPOINT "));
@@ -1240,10 +1250,8 @@ function runHeader(n: number, repeat: number, mode: Mode): Partial<RunResult> {
     node: process.version,
     machine: `${availableParallelism()} CPUs (\`nproc\`), ${cpus()[0]?.model.trim() ?? "unknown"}, ${Math.round(totalmem() / 2 ** 30)} GiB`,
     workers: flags.workers ?? "4 (default)",
-    entry:
-      mode === "reference"
-        ? `reference ${REFERENCE_VERSION}`
-        : `${flags.bundle ? "bundle" : "tsx"}${OPERATOR_NODE_OPTIONS.length > 0 ? ` (node ${OPERATOR_NODE_OPTIONS.join(" ")})` : ""}`,
+    entry: mode === "reference" ? `reference ${REFERENCE_VERSION}` : flags.bundle ? "bundle" : "tsx",
+    ...(mode === "ours" ? { nodeOptions: [...OPERATOR_NODE_OPTIONS] } : {}),
     revision: sourceRevision(),
     versions: `Kubernetes ${KUBERNETES_VERSION}, etcd ${ETCD_VERSION}, kwok ${KWOK_VERSION}`,
     idleSeconds: IDLE_SECONDS,
@@ -1599,7 +1607,7 @@ function renderReport(results: RunResult[], svgName: string): string {
     .map((c) => `\`${c}\``)
     .join("<br>")} |
 | Node | ${distinct(results.map((r) => r.node))} (the operator runs on the same binary) |
-| Operator entry | ${distinct(results.map((r) => (r.entry === "bundle" ? "`node openmcp-operator.mjs run` (bundle from scripts/bundle-operator.ts)" : "`node --import tsx packages/operator/src/main.ts run`")))} |
+| Operator entry | ${distinct(results.map((r) => oursCommandLine(r)))} |
 | Machine | ${distinct(results.map((r) => r.machine))} |
 | Date | ${distinct(results.map((r) => r.date))} |
 | Code measured (git) | ${distinct(results.map((r) => r.revision))} |
@@ -1989,7 +1997,7 @@ function renderComparison(results: RunResult[], svgName: (what: string) => strin
     .split("; ")
     .map((c) => `\`${c}\``)
     .join("<br>")} |
-| Operators | ${distinct(results.map((r) => (modeOf(r) === "ours" ? (r.entry === "bundle" ? "ours: `node openmcp-operator.mjs run` (the bundle the image ships)" : "ours: `node --import tsx packages/operator/src/main.ts run`") : modeOf(r) === "reference" ? `reference: openmcp-operator ${REFERENCE_VERSION} (Go, built by bench/reference) \`run --controllers=deploymentcontroller\`, no leader election` : undefined)))} |
+| Operators | ${distinct(results.map((r) => (modeOf(r) === "ours" ? `ours: ${oursCommandLine(r)}` : modeOf(r) === "reference" ? `reference: openmcp-operator ${REFERENCE_VERSION} (Go, built by bench/reference) \`run --controllers=deploymentcontroller\`, no leader election` : undefined)))} |
 | Node | ${distinct(results.map((r) => r.node))} |
 | Control plane | ${distinct(results.map((r) => r.versions))}, 2 kwok nodes |
 | Machine | ${distinct(results.map((r) => r.machine))} |
