@@ -35,6 +35,8 @@ import {
   PROVIDER_KIND_INFO,
   PROVIDER_KINDS,
   providerObjectNames,
+  RUNTIME_API_VERSION,
+  RUNTIME_CONFIG_KIND,
   type Provider,
   type ProviderKind,
 } from "@openmcp-ts/contract";
@@ -995,6 +997,10 @@ async function runOnce(n: number, repeat: number, logDir: string, mode: Mode): P
         process.env,
       );
     else await installReferenceCrds(client);
+    // A CRD created a moment ago answers 429 "storage is (re)initializing" until its watch cache is
+    // ready, and the operator's start-up would wait out the Retry-After. Not so in a real cluster,
+    // where init ran long before: the client here waits it out instead (its 429 retries).
+    if (mode === "ours") await client.list({ apiVersion: RUNTIME_API_VERSION, kind: RUNTIME_CONFIG_KIND });
     partial.initCrdsMs = performance.now() - initStarted;
     // No Pod Security label: the reference's pods have no security context.
     await client.apply({ apiVersion: "v1", kind: "Namespace", metadata: { name: NAMESPACE } }, FIELD_MANAGER);
