@@ -2,7 +2,7 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { API_VERSION, FINALIZER, providerObjectNames, type Provider } from "@openmcp-ts/contract";
 import type { Plan } from "@openmcp-ts/reconciler";
-import { ObjectStepError, PLAN_STEPS, executePlan, type PlanPorts } from "./plan-executor.ts";
+import { ObjectStepError, PLAN_STEPS, applyWaves, executePlan, type PlanPorts } from "./plan-executor.ts";
 
 const provider = (deleting = false): Provider => ({
   apiVersion: API_VERSION,
@@ -75,6 +75,57 @@ describe("executePlan", () => {
       steps,
       PLAN_STEPS.filter((s) => s !== "removeFinalizer"),
     );
+  });
+
+  it("applies in waves: roles and ServiceAccounts, then bindings, then the workloads, each wave at once", async () => {
+    const init = [
+      obj("ServiceAccount", names.init),
+      obj("ClusterRoleBinding", names.initClusterRoleBinding),
+      obj("Role", names.init),
+      obj("RoleBinding", names.init),
+      obj("Job", names.init),
+    ];
+    const run = [
+      obj("ServiceAccount", names.run),
+      obj("ClusterRoleBinding", names.runClusterRoleBinding),
+      obj("Deployment", names.run),
+      obj("Service", names.metricsService),
+    ];
+    const kinds = (waves: { kind: string }[][]): string[][] => waves.map((w) => w.map((o) => o.kind));
+    assert.deepEqual(kinds(applyWaves(init)), [
+      ["ServiceAccount", "Role"],
+      ["ClusterRoleBinding", "RoleBinding"],
+      ["Job"],
+    ]);
+    assert.deepEqual(kinds(applyWaves(run)), [
+      ["ServiceAccount", "Service"],
+      ["ClusterRoleBinding"],
+      ["Deployment"],
+    ]);
+
+    // A wave's applies are in flight together; the next wave waits for all of them.
+    const started: string[] = [];
+    const release: (() => void)[] = [];
+    const ports = recording().ports;
+    ports.apply = (o) => {
+      started.push(o.kind);
+      return new Promise<void>((done) => release.push(done));
+    };
+    const running = executePlan(provider(), { apply: init, delete: [], events: [] }, ports);
+    const settle = (): Promise<void> => new Promise((r) => setImmediate(r));
+    await settle();
+    assert.deepEqual(started, ["ServiceAccount", "Role"]);
+    release.splice(0).forEach((done) => done());
+    await settle();
+    assert.deepEqual(started.slice(2), ["ClusterRoleBinding", "RoleBinding"]);
+    release.shift()!();
+    await settle();
+    assert.equal(started.length, 4, "the Job waits for every binding");
+    release.splice(0).forEach((done) => done());
+    await settle();
+    assert.deepEqual(started.slice(4), ["Job"]);
+    release.splice(0).forEach((done) => done());
+    await running;
   });
 
   it("removes only its own finalizer, after the deletes", async () => {

@@ -52,6 +52,35 @@ export class ObjectStepError extends Error {
   }
 }
 
+/**
+ * The objects of one apply step in waves: each wave's applies go out together, a wave starts when
+ * the one before it is done. RBAC lets a binding be created only once its Role exists (escalation
+ * check), and a Job's or Deployment's pods are refused until their ServiceAccount exists; nothing
+ * else waits. So an init is three round trips instead of five.
+ */
+export const APPLY_WAVES: readonly (readonly string[])[] = [
+  ["ServiceAccount", "Role", "ClusterRole", "Service"],
+  ["RoleBinding", "ClusterRoleBinding"],
+  ["Job", "Deployment"],
+];
+
+/** `objects` split into APPLY_WAVES, plan order kept within a wave; kinds not named go first. */
+export function applyWaves(objects: readonly KubeObject[]): KubeObject[][] {
+  const waveOf = (o: KubeObject): number =>
+    Math.max(
+      0,
+      APPLY_WAVES.findIndex((w) => w.includes(o.kind)),
+    );
+  return APPLY_WAVES.map((_, i) => objects.filter((o) => waveOf(o) === i)).filter((w) => w.length > 0);
+}
+
+/** Runs all of `tasks` at once; when some fail, throws the failure of the first in their order. */
+async function allInOrder(tasks: readonly (() => Promise<void>)[]): Promise<void> {
+  const settled = await Promise.allSettled(tasks.map((t) => t()));
+  const failed = settled.find((r) => r.status === "rejected");
+  if (failed) throw failed.reason;
+}
+
 function refOf(obj: KubeObject): ObjectReference {
   return {
     apiVersion: obj.apiVersion,
@@ -78,7 +107,8 @@ async function onObject(
 }
 
 /**
- * Carries out one plan in PLAN_STEPS order and stops at the first failure. A failed write to one of
+ * Carries out one plan in PLAN_STEPS order (applies in APPLY_WAVES) and stops at the first failed
+ * step, or the first failed wave of applies. A failed write to one of
  * the provider's objects throws an ObjectStepError; anything else (finalizers, provider
  * annotations, status) throws what the port threw. `onStep` sees each step that did something.
  */
@@ -103,7 +133,10 @@ export async function executePlan(
       : undefined,
     apply: plan.apply.length
       ? async () => {
-          for (const obj of plan.apply) await onObject(provider, "apply", refOf(obj), () => ports.apply(obj));
+          for (const wave of applyWaves(plan.apply))
+            await allInOrder(
+              wave.map((obj) => () => onObject(provider, "apply", refOf(obj), () => ports.apply(obj))),
+            );
         }
       : undefined,
     delete: plan.delete.length
