@@ -21,6 +21,11 @@ export interface InformerOptions<T> {
   transform?: (obj: T) => T;
   /** Server-side watch timeout; the watch is re-opened from the last resourceVersion after it. */
   watchTimeoutSeconds?: number;
+  /**
+   * Ways to look cached objects up without a scan, as client-go's indexers: index name → the
+   * object's value in it (undefined: not in that index). Read with `byIndex`.
+   */
+  indexes?: Record<string, (obj: T) => string | undefined>;
 }
 
 const key = (o: CachedObject): string => `${o.metadata.namespace ?? ""}/${o.metadata.name ?? ""}`;
@@ -48,6 +53,8 @@ function trimmed<T extends CachedObject>(obj: T): T {
  */
 export class Informer<T extends CachedObject> {
   private readonly cache = new Map<string, T>();
+  /** index name → value → cache keys, kept in step with `cache` by put() and remove(). */
+  private readonly indexed = new Map<string, Map<string, Set<string>>>();
   private resourceVersion = "";
   private stopped = false;
   /** Aborts the request or backoff sleep in flight when the informer stops. */
@@ -88,6 +95,41 @@ export class Informer<T extends CachedObject> {
     return [...this.cache.values()];
   }
 
+  /** The cached objects whose value in `index` (one of the options' `indexes`) is `value`. */
+  byIndex(index: string, value: string): T[] {
+    if (this.options.indexes?.[index] === undefined)
+      throw new Error(`the informer of ${this.ref.kind} has no index "${index}"`);
+    const keys = this.indexed.get(index)?.get(value);
+    return keys ? [...keys].map((k) => this.cache.get(k)!) : [];
+  }
+
+  private put(k: string, obj: T): void {
+    this.remove(k);
+    this.cache.set(k, obj);
+    for (const [index, valueOf] of Object.entries(this.options.indexes ?? {})) {
+      const value = valueOf(obj);
+      if (value === undefined) continue;
+      let values = this.indexed.get(index);
+      if (!values) this.indexed.set(index, (values = new Map<string, Set<string>>()));
+      let keys = values.get(value);
+      if (!keys) values.set(value, (keys = new Set<string>()));
+      keys.add(k);
+    }
+  }
+
+  private remove(k: string): void {
+    const old = this.cache.get(k);
+    if (old === undefined) return;
+    this.cache.delete(k);
+    for (const [index, valueOf] of Object.entries(this.options.indexes ?? {})) {
+      const value = valueOf(old);
+      if (value === undefined) continue;
+      const keys = this.indexed.get(index)?.get(value);
+      keys?.delete(k);
+      if (keys?.size === 0) this.indexed.get(index)!.delete(value);
+    }
+  }
+
   private keep(obj: T): T {
     const kept = trimmed(obj);
     return this.options.transform ? this.options.transform(kept) : kept;
@@ -123,13 +165,13 @@ export class Informer<T extends CachedObject> {
       const k = key(obj);
       seen.add(k);
       const old = this.cache.get(k);
-      this.cache.set(k, obj);
+      this.put(k, obj);
       if (!old) this.emit("added", obj);
       else if (old.metadata.resourceVersion !== obj.metadata.resourceVersion) this.emit("modified", obj);
     }
     for (const [k, old] of this.cache) {
       if (!seen.has(k)) {
-        this.cache.delete(k);
+        this.remove(k);
         this.emit("deleted", old);
       }
     }
@@ -203,11 +245,11 @@ export class Informer<T extends CachedObject> {
     if (event.type === "BOOKMARK") return;
     const full = this.keep({ apiVersion: this.ref.apiVersion, kind: this.ref.kind, ...obj });
     if (event.type === "DELETED") {
-      this.cache.delete(key(full));
+      this.remove(key(full));
       this.emit("deleted", full);
     } else {
       const existed = this.cache.has(key(full));
-      this.cache.set(key(full), full);
+      this.put(key(full), full);
       this.emit(existed ? "modified" : "added", full);
     }
   }

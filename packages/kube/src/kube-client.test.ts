@@ -128,6 +128,41 @@ describe("KubeClient and Informer against a real apiserver", () => {
     await informer.stop();
   });
 
+  it("keeps its indexes in step with the cache: added, relabelled, deleted", async () => {
+    const team = (name: string, value: string) => ({
+      ...cm(name, {}),
+      metadata: { name, namespace: "default", labels: { indexed: "yes", team: value } },
+    });
+    const informer = new Informer<ConfigMap>(
+      client,
+      { apiVersion: "v1", kind: "ConfigMap", namespace: "default" },
+      {
+        labelSelector: "indexed=yes",
+        indexes: { team: (o) => (o.metadata as { labels?: Record<string, string> }).labels?.team },
+      },
+    );
+    await client.apply(team("i-1", "a"), "t");
+    await informer.start();
+    await client.apply(team("i-2", "a"), "t");
+    await client.apply(team("i-3", "b"), "t");
+    const names = (value: string): string[] =>
+      informer
+        .byIndex("team", value)
+        .map((o) => o.metadata.name!)
+        .sort();
+    await eventually("all three indexed", () => names("a").length === 2 && names("b").length === 1);
+    assert.deepEqual(names("a"), ["i-1", "i-2"], "from the list and from the watch");
+
+    await client.apply(team("i-2", "b"), "t");
+    await eventually("relabelled", () => names("b").length === 2);
+    assert.deepEqual(names("a"), ["i-1"], "the old value no longer finds it");
+    await client.delete({ apiVersion: "v1", kind: "ConfigMap", namespace: "default", name: "i-1" });
+    await eventually("deleted", () => names("a").length === 0);
+    assert.deepEqual(names("b"), ["i-2", "i-3"]);
+    assert.throws(() => informer.byIndex("owner", "x"), /no index "owner"/);
+    await informer.stop();
+  });
+
   it("keeps one TLS connection alive across requests", async () => {
     const proxy = await startTcpProxy({ port: Number(new URL(cp.server).port) });
     try {

@@ -48,7 +48,7 @@ import type { Logger } from "@openmcp-ts/kube";
 import { ImageDigests } from "./image-digests.ts";
 import { RuntimeConfigs } from "./runtime-configs.ts";
 import { ObjectStepError, executePlan, type PlanPorts } from "./plan-executor.ts";
-import { ProviderInformers, type Obj } from "./provider-informers.ts";
+import { JOB_NAME_LABEL, ProviderInformers, type Obj } from "./provider-informers.ts";
 import { workQueueMetrics, type OperatorMetrics } from "./metrics.ts";
 import type { OperatorOptions } from "./operator-options.ts";
 
@@ -286,7 +286,7 @@ export class ProviderController {
       ...(resolution ? { imageResolution: resolution } : {}),
       observed: {
         initJob: this.informers.cached<Job>("Job", names.init),
-        initPods: this.informers.cachedWith<Pod>("Pod", { "batch.kubernetes.io/job-name": names.init }),
+        initPods: this.informers.cachedWith<Pod>("Pod", { [JOB_NAME_LABEL]: names.init }),
         deployment: this.informers.cached<Deployment>("Deployment", names.run),
         runPods: this.informers.cachedWith<Pod>("Pod", runLabels),
         replicaSets: this.informers.cachedWith<ReplicaSet>("ReplicaSet", runLabels),
