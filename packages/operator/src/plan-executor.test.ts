@@ -77,7 +77,7 @@ describe("executePlan", () => {
     );
   });
 
-  it("applies in waves: roles and ServiceAccounts, then bindings, then the workloads, each wave at once", async () => {
+  it("applies in waves: roles and ServiceAccounts, then bindings, then workloads and Services, each at once", async () => {
     const init = [
       obj("ServiceAccount", names.init),
       obj("ClusterRoleBinding", names.initClusterRoleBinding),
@@ -98,9 +98,9 @@ describe("executePlan", () => {
       ["Job"],
     ]);
     assert.deepEqual(kinds(applyWaves(run)), [
-      ["ServiceAccount", "Service"],
+      ["ServiceAccount"],
       ["ClusterRoleBinding"],
-      ["Deployment"],
+      ["Deployment", "Service"],
     ]);
 
     // A wave's applies are in flight together; the next wave waits for all of them.
