@@ -121,7 +121,9 @@ if (
   SIZES.some((n) => !Number.isInteger(n) || n < 1) ||
   ![REPEATS, FIRST_REPEAT].every((r) => Number.isInteger(r) && r >= 1)
 )
-  throw new Error(`invalid --sizes "${flags.sizes}" or --repeats "${flags.repeats}": want whole numbers ≥ 1`);
+  throw new Error(
+    `invalid --sizes "${flags.sizes}", --repeats "${flags.repeats}" or --first-repeat "${flags["first-repeat"] ?? 1}": want whole numbers ≥ 1`,
+  );
 if (!(IDLE_SECONDS >= 0)) throw new Error(`invalid --idle-seconds "${flags["idle-seconds"]}"`);
 const COMMAND = [
   "pnpm exec node --import tsx bench/operator.bench.ts",

@@ -53,6 +53,8 @@ function trimmed<T extends CachedObject>(obj: T): T {
  */
 export class Informer<T extends CachedObject> {
   private readonly cache = new Map<string, T>();
+  /** The options' indexes as a list, so informers without any do no index work per event. */
+  private readonly indexFns: readonly [string, (obj: T) => string | undefined][];
   /** index name → value → cache keys, kept in step with `cache` by put() and remove(). */
   private readonly indexed = new Map<string, Map<string, Set<string>>>();
   private resourceVersion = "";
@@ -74,6 +76,7 @@ export class Informer<T extends CachedObject> {
     this.client = client;
     this.ref = ref;
     this.options = options;
+    this.indexFns = Object.entries(options.indexes ?? {});
   }
 
   start(): Promise<void> {
@@ -104,9 +107,9 @@ export class Informer<T extends CachedObject> {
   }
 
   private put(k: string, obj: T): void {
-    this.remove(k);
+    if (this.indexFns.length > 0) this.remove(k);
     this.cache.set(k, obj);
-    for (const [index, valueOf] of Object.entries(this.options.indexes ?? {})) {
+    for (const [index, valueOf] of this.indexFns) {
       const value = valueOf(obj);
       if (value === undefined) continue;
       let values = this.indexed.get(index);
@@ -121,7 +124,7 @@ export class Informer<T extends CachedObject> {
     const old = this.cache.get(k);
     if (old === undefined) return;
     this.cache.delete(k);
-    for (const [index, valueOf] of Object.entries(this.options.indexes ?? {})) {
+    for (const [index, valueOf] of this.indexFns) {
       const value = valueOf(old);
       if (value === undefined) continue;
       const keys = this.indexed.get(index)?.get(value);

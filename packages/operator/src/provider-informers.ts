@@ -101,6 +101,7 @@ export const JOB_NAME_LABEL = "batch.kubernetes.io/job-name";
  * ramp of N providers cost O(N²): at N=200 a quarter of the operator's CPU.
  */
 const INDEXED_LABELS = [JOB_NAME_LABEL, LABEL_INSTANCE] as const;
+const INDEXED_KINDS = ["Pod", "ReplicaSet"] as const;
 const LABEL_INDEXES: Record<string, (obj: Obj) => string | undefined> = Object.fromEntries(
   INDEXED_LABELS.map((label) => [label, (obj: Obj) => obj.metadata.labels?.[label]]),
 );
@@ -170,7 +171,8 @@ export class ProviderInformers {
             labelSelector: MANAGED_SELECTOR,
             onEvent: (_t, obj) => this.enqueueOwner(obj),
             onError: onError(ref.kind),
-            ...(TRANSFORMS[ref.kind] ? { transform: TRANSFORMS[ref.kind], indexes: LABEL_INDEXES } : {}),
+            ...(TRANSFORMS[ref.kind] ? { transform: TRANSFORMS[ref.kind] } : {}),
+            ...((INDEXED_KINDS as readonly string[]).includes(ref.kind) ? { indexes: LABEL_INDEXES } : {}),
           },
         ),
       );
@@ -245,7 +247,7 @@ export class ProviderInformers {
   }
 
   /** The cached Pods or ReplicaSets with all of `labels`, found by one of INDEXED_LABELS. */
-  cachedWith<T>(kind: "Pod" | "ReplicaSet", labels: Record<string, string>): T[] {
+  cachedWith<T>(kind: (typeof INDEXED_KINDS)[number], labels: Record<string, string>): T[] {
     const informer = this.owned.get(kind);
     if (!informer) return [];
     const by = INDEXED_LABELS.find((label) => labels[label] !== undefined);
